@@ -1,0 +1,30 @@
+package io.stockade.supervisor.net;
+
+import java.util.Set;
+
+/**
+ * Gives sandboxes their own network and egress firewall, and takes them away again.
+ * Fail closed: {@link #attach} returns only after the firewall was installed, read back, checked
+ * and probed; otherwise it throws and leaves nothing behind.
+ */
+public interface NetworkManager {
+
+  /**
+   * Builds the sandbox's namespace, TAP (owned by {@code jailUid}/{@code jailGid} so the jailed
+   * VMM can open it), veth pair, addresses and egress firewall.
+   */
+  SandboxNetwork attach(String sandboxId, int jailUid, int jailGid, EgressSpec egress)
+      throws NetworkException;
+
+  /** Atomically replaces a running sandbox's allowlist and cuts connections it no longer allows. */
+  void updateEgress(String sandboxId, EgressSpec egress) throws NetworkException;
+
+  /** Removes everything of the sandbox's network. Idempotent. */
+  void detach(String sandboxId);
+
+  /** Removes namespaces, links, rules and set elements that belong to no id in {@code liveIds}. */
+  void reconcile(Set<String> liveIds);
+
+  /** Bytes and packets the sandbox sent and received, from firewall counters. */
+  TrafficCounters counters(String sandboxId);
+}

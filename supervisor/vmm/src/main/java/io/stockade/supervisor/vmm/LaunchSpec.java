@@ -1,0 +1,42 @@
+package io.stockade.supervisor.vmm;
+
+import io.stockade.images.ResolvedImage;
+import io.stockade.supervisor.net.SandboxNetwork;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to launch. Built by the daemon after policy allowed the request.
+ *
+ * @param sandboxId the sandbox
+ * @param vcpus virtual CPUs (for the process kind: CPU bandwidth in whole CPUs)
+ * @param memoryMiB guest memory (process kind: cgroup memory limit)
+ * @param image the verified image (empty for the process kind)
+ * @param command the process kind's argv; for VMs, an optional command for the guest's init
+ * @param network the sandbox's network, if it asked for one
+ * @param sandboxDir a directory owned by the supervisor for this sandbox's disks and snapshots
+ * @param readyTimeout how long the guest may take to print its readiness line
+ * @param restoreFrom a snapshot directory to restore from instead of booting
+ */
+public record LaunchSpec(
+    String sandboxId,
+    int vcpus,
+    long memoryMiB,
+    Optional<ResolvedImage> image,
+    List<String> command,
+    Optional<SandboxNetwork> network,
+    Path sandboxDir,
+    Duration readyTimeout,
+    Optional<Path> restoreFrom) {
+
+  public LaunchSpec {
+    Objects.requireNonNull(sandboxId, "sandboxId");
+    command = List.copyOf(command);
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(restoreFrom, "restoreFrom");
+  }
+}

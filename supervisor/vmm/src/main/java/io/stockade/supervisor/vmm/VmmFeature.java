@@ -1,0 +1,8 @@
+package io.stockade.supervisor.vmm;
+
+/** Optional lifecycle operations; a driver lists those its VMM supports. */
+public enum VmmFeature {
+  PAUSE,
+  SNAPSHOT,
+  GRACEFUL_SHUTDOWN
+}

@@ -1,0 +1,40 @@
+package io.stockade.policy;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one subject may do, merged from every policy entry that names it. A subject without a
+ * grant may only call Ping.
+ *
+ * @param kinds sandbox kinds it may create (process, qemu, firecracker, cloud-hypervisor)
+ * @param images image names (or name:version) it may boot; "*" allows every catalog image
+ * @param maxSandboxes how many sandboxes it may hold at once (any state but destroyed)
+ * @param maxVcpusPerSandbox vCPU limit per sandbox
+ * @param maxMemoryMiBPerSandbox memory limit per sandbox
+ * @param maxVcpusTotal vCPUs over all its sandboxes
+ * @param maxMemoryMiBTotal memory over all its sandboxes
+ * @param egress destinations its sandboxes may request
+ * @param dnsNames host names its sandboxes may request (exact, or "*.example.org")
+ * @param commands for the process kind: absolute paths of programs it may run; empty = none
+ */
+public record Grant(
+    Set<String> kinds,
+    Set<String> images,
+    int maxSandboxes,
+    int maxVcpusPerSandbox,
+    long maxMemoryMiBPerSandbox,
+    int maxVcpusTotal,
+    long maxMemoryMiBTotal,
+    List<EgressRule> egress,
+    List<String> dnsNames,
+    List<String> commands) {
+
+  public Grant {
+    kinds = Set.copyOf(kinds);
+    images = Set.copyOf(images);
+    egress = List.copyOf(egress);
+    dnsNames = List.copyOf(dnsNames);
+    commands = List.copyOf(commands);
+  }
+}

@@ -1,0 +1,2 @@
+/** Benchmarks: programs that print figures. */
+package io.stockade.bench;

@@ -41,7 +41,8 @@ public final class EventBus {
     return s;
   }
 
-  int subscriberCount() {
+  /** Open subscriptions (tests check that hung-up clients released theirs). */
+  public int subscriberCountForTests() {
     return subscribers.size();
   }
 

@@ -39,11 +39,11 @@ final class GrantParser {
     List<EgressRule> egress = egress(grant, at);
     Set<String> dnsNames = strings(grant, at, "dnsNames", false, Syntax::dnsPattern);
 
-    if (kinds.contains("process") && commands.isEmpty()) {
+    if (kinds.contains("process") && isEmpty(grant, "commands")) {
       problems.add(Problems.child(at, "commands"), "the process kind is granted but no program: "
           + "list the absolute paths it may run, or \"*\" for any");
     }
-    if (kinds.stream().anyMatch(k -> !k.equals("process")) && images.isEmpty()) {
+    if (kinds.stream().anyMatch(k -> !k.equals("process")) && isEmpty(grant, "images")) {
       problems.add(Problems.child(at, "images"), "a VM kind is granted but no image: "
           + "list the images it may boot, or \"*\" for any");
     }
@@ -62,6 +62,12 @@ final class GrantParser {
     }
     return new Grant(kinds, images, (int) s, (int) v, m, (int) tv, tm, egress,
         List.copyOf(dnsNames), List.copyOf(commands));
+  }
+
+  /** Absent or []: entries that are present but invalid are reported on their own. */
+  private static boolean isEmpty(ObjectNode grant, String field) {
+    JsonNode node = grant.get(field);
+    return node == null || (node.isArray() && node.isEmpty());
   }
 
   /** A string array field whose entries each pass {@code check} (null = valid) and are unique. */

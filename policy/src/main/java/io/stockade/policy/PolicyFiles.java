@@ -128,7 +128,7 @@ final class PolicyFiles {
       String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
           + ", column " + e.getLocation().getColumnNr();
       problems.add(new PolicyProblem(file, pointer, "not valid JSON" + where + ": "
-          + Problems.shorten(e.getOriginalMessage())));
+          + Problems.shorten(e.getOriginalMessage(), 300)));
       return null;
     } catch (IOException e) {
       problem(file, "cannot read: " + e);

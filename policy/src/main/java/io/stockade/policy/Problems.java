@@ -162,6 +162,10 @@ final class Problems {
 
   /** Keeps hostile values (a megabyte of digits, a huge key) out of messages and logs. */
   static String shorten(String s) {
-    return s.length() <= 64 ? s : s.substring(0, 61) + "...";
+    return shorten(s, 64);
+  }
+
+  static String shorten(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max - 3) + "...";
   }
 }

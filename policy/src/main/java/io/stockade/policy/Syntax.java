@@ -17,8 +17,9 @@ final class Syntax {
   static final long MAX_MEMORY_MIB = 16L * 1024 * 1024;
 
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-  private static final Pattern IMAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
-  private static final Pattern IMAGE_VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  // The image store's grammar (io.stockade.images.Names), so policy can name every real image.
+  private static final Pattern IMAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  private static final Pattern IMAGE_VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
 
   private Syntax() {}
 
@@ -79,11 +80,11 @@ final class Syntax {
     String name = colon < 0 ? ref : ref.substring(0, colon);
     if (!IMAGE_NAME.matcher(name).matches()) {
       return "image name '" + name
-          + "' must be 1 to 128 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit";
+          + "' must be 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit";
     }
     if (colon >= 0 && !IMAGE_VERSION.matcher(ref.substring(colon + 1)).matches()) {
       return "image version in '" + ref
-          + "' must be 1 to 128 of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit";
+          + "' must be 1 to 128 of A-Z, a-z, 0-9, '.', '_', '+' and '-', starting with a letter or digit";
     }
     return null;
   }

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * means the packet went somewhere unchecked or the namespace is broken; either fails the attach.
  */
 final class TapProbe {
+  private static final int RESEND_MS = 5;
   static final long PROBE_DESTINATION = Ipv4.parse("169.254.169.254");
 
   private TapProbe() {}
@@ -26,21 +27,26 @@ final class TapProbe {
     try {
       int sport = 20_000 + ThreadLocalRandom.current().nextInt(40_000);
       byte[] syn = synFrame(a, sport);
-      if (Libc.write(tun, syn) != syn.length) {
-        return "cannot write the probe frame to the TAP (errno " + Libc.errno() + ")";
-      }
       long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
       byte[] buf = new byte[2048];
-      while (true) {
-        int left = (int) ((deadline - System.nanoTime()) / 1_000_000L);
-        if (left <= 0 || !Libc.pollIn(tun, left)) {
-          return "no refusal within " + timeoutMs + " ms for a SYN to 169.254.169.254:80";
+      // Opening the TAP turns its carrier on, but the kernel activates its queue only when the
+      // link-watch work runs a moment later; an answer sent before that is dropped. So the SYN is
+      // repeated every few milliseconds until an answer comes back.
+      while (System.nanoTime() < deadline) {
+        if (Libc.write(tun, syn) != syn.length) {
+          return "cannot write the probe frame to the TAP (errno " + Libc.errno() + ")";
         }
-        long n = Libc.read(tun, buf);
-        if (n > 0 && isRefusal(ByteBuffer.wrap(buf, 0, (int) n), a, sport)) {
-          return null;
+        long resend = Math.min(deadline, System.nanoTime() + RESEND_MS * 1_000_000L);
+        int left;
+        while ((left = (int) ((resend - System.nanoTime()) / 1_000_000L)) > 0
+            && Libc.pollIn(tun, left)) {
+          long n = Libc.read(tun, buf);
+          if (n > 0 && isRefusal(ByteBuffer.wrap(buf, 0, (int) n), a, sport)) {
+            return null;
+          }
         }
       }
+      return "no refusal within " + timeoutMs + " ms for a SYN to 169.254.169.254:80";
     } finally {
       Libc.close(tun);
     }

@@ -50,32 +50,31 @@ public final class UnconfinedJailLauncherFake implements JailLauncher {
           Files.createDirectories(target.getParent());
           Files.write(target, new byte[0]);
         }
-        sh.append("mount --bind ").append(q(m.hostPath())).append(' ').append(q(target)).append('\n');
+        sh.append("/usr/bin/mount --bind ").append(q(m.hostPath())).append(' ').append(q(target)).append('\n');
         if (!m.writable()) {
-          sh.append("mount -o remount,bind,ro ").append(q(target)).append('\n');
+          sh.append("/usr/bin/mount -o remount,bind,ro ").append(q(target)).append('\n');
         }
       }
       for (String d : spec.devices()) {
         Path target = root.resolve("dev").resolve(d);
         Files.createDirectories(target.getParent());
         Files.write(target, new byte[0]);
-        sh.append("mount --bind ").append(q(Path.of("/dev", d))).append(' ').append(q(target)).append('\n');
+        sh.append("/usr/bin/mount --bind ").append(q(Path.of("/dev", d))).append(' ').append(q(target)).append('\n');
       }
       sh.append("cd ").append(q(root)).append('\n');
       sh.append("exec ");
-      spec.netns().ifPresent(n -> sh.append("nsenter --net=").append(q(n)).append(' '));
-      sh.append("chroot ").append(q(root)).append(' ').append(q(spec.executable()));
+      spec.netns().ifPresent(n -> sh.append("/usr/bin/nsenter --net=").append(q(n)).append(' '));
+      sh.append("/usr/sbin/chroot ").append(q(root)).append(' ').append(q(spec.executable()));
       for (String a : spec.argv().subList(1, spec.argv().size())) {
         sh.append(' ').append(q(a));
       }
       sh.append('\n');
       Path script = dir.resolve("start.sh");
       Files.writeString(script, sh.toString());
-      List<String> cmd = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", script.toString()));
+      List<String> cmd = new ArrayList<>(List.of("/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", script.toString()));
       ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.environment().clear();
       pb.environment().putAll(spec.env());
-      pb.environment().putIfAbsent("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
       pb.redirectErrorStream(true);
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

@@ -62,6 +62,12 @@ public final class Cidr {
     return Arrays.equals(mask(other.address, prefixLength), address);
   }
 
+  /** True when the address is in this network (same family only; no IPv4-mapped translation). */
+  public boolean contains(java.net.InetAddress address) {
+    byte[] bytes = address.getAddress();
+    return bytes.length == this.address.length && Arrays.equals(mask(bytes, prefixLength), this.address);
+  }
+
   public boolean isIpv6() {
     return address.length == 16;
   }

@@ -39,9 +39,19 @@ final class RuleParser {
     if (file == null) {
       return List.of();
     }
-    Long version = problems.integer(file, "", "version", Long.MIN_VALUE, Long.MAX_VALUE, true);
-    if (version != null && version != 1) {
-      problems.add("/version", "unsupported version " + version + ": this Stockade reads version 1");
+    JsonNode version = file.get("version");
+    if (version == null) {
+      problems.add("/version", "required field is missing: write \"version\": 1");
+      return List.of();
+    }
+    if (!version.isIntegralNumber()) {
+      problems.add("/version", "must be an integer, got " + Problems.typeOf(version));
+      return List.of();
+    }
+    if (!version.canConvertToInt() || version.intValue() != 1) {
+      // Another version's rules mean something else: validating them as version 1 would mislead.
+      problems.add("/version", "unsupported version " + Problems.shorten(version.asText())
+          + ": this Stockade reads version 1");
       return List.of();
     }
     problems.string(file, "", "description", false);

@@ -95,6 +95,22 @@ class CidrTest {
     assertThat(Cidr.parse(outer).contains(Cidr.parse(inner))).isEqualTo(contains);
   }
 
+  @ParameterizedTest(name = "{0} contains address {1}: {2}")
+  @CsvSource(delimiter = '|', value = {
+    "10.0.0.0/8|10.1.2.3|true",
+    "10.0.0.0/8|11.0.0.0|false",
+    "0.0.0.0/0|255.255.255.255|true",
+    "0.0.0.0/0|::1|false",
+    "2001:db8::/32|2001:db8::1|true",
+    "2001:db8::/32|2001:db9::1|false",
+    "::/0|::|true",
+    "192.0.2.7/32|192.0.2.7|true",
+  })
+  void containsAddress(String cidr, String address, boolean contains) throws Exception {
+    // Literals only: InetAddress.getByName does no lookup for them.
+    assertThat(Cidr.parse(cidr).contains(java.net.InetAddress.getByName(address))).isEqualTo(contains);
+  }
+
   @org.junit.jupiter.api.Test
   void exposesFamilyPrefixAndAddressCopy() {
     Cidr v6 = Cidr.parse("2001:db8::/32");

@@ -87,6 +87,8 @@ class ValidationTest {
         Arguments.of(qemuWith("commands", "['/usr/bin/../bin/sh']"), g + "/commands/0", "not normalised"),
         Arguments.of(qemuWith("commands", "['/usr//bin/sh']"), g + "/commands/0", "not normalised"),
         Arguments.of(qemuWith("commands", "['/usr/bin/']"), g + "/commands/0", "names a directory"),
+        Arguments.of(qemuWith("commands", "['/usr/bin/sh\\u0000x']"), g + "/commands/0", "without NUL"),
+        Arguments.of(qemuWith("commands", "['/']"), g + "/commands/0", "names a directory"),
         Arguments.of(qemuWith("maxMemoryMiB", "0"), g + "/maxMemoryMiB", "must be from 1 to 16777216, got 0"),
         Arguments.of(qemuWith("maxMemoryMiB", "-512"), g + "/maxMemoryMiB", "got -512"),
         Arguments.of(qemuWith("maxMemoryMiB", "'1024'"), g + "/maxMemoryMiB", "must be an integer, got a string"),
@@ -201,6 +203,14 @@ class ValidationTest {
     assertThat(a.isAdmin(f.subject("alice"))).isTrue();
     assertThat(a.grantFor(f.subject("alice"))).hasValue(Rule.NOTHING);
     assertThat(a.grantFor(f.subject("carol")).orElseThrow().kinds()).isEmpty();
+  }
+
+  @Test
+  void utf8ByteOrderMarkIsAccepted() throws Exception {
+    PolicyFixture f = new PolicyFixture(tmp);
+    java.nio.file.Files.write(f.dir.resolve("10-bom.json"), ("\uFEFF" + aliceGrant(PolicyFixture.SMALL_QEMU).replace('\'', '"'))
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(f.load().grantFor(f.subject("alice"))).isPresent();
   }
 
   @Test

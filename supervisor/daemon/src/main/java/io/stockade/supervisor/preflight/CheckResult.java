@@ -15,4 +15,22 @@ public record CheckResult(String name, Status status, String found, String remed
     WARN,
     FAIL
   }
+
+  public static CheckResult ok(String name, String found) {
+    return new CheckResult(name, Status.OK, found, "", false);
+  }
+
+  public static CheckResult warn(String name, String found, String remedy) {
+    return new CheckResult(name, Status.WARN, found, remedy, false);
+  }
+
+  /** A failure that leaves some sandboxes possible (e.g. no nft: no network egress rules). */
+  public static CheckResult fail(String name, String found, String remedy) {
+    return new CheckResult(name, Status.FAIL, found, remedy, false);
+  }
+
+  /** A failure that makes every sandbox impossible: the daemon refuses to start. */
+  public static CheckResult fatal(String name, String found, String remedy) {
+    return new CheckResult(name, Status.FAIL, found, remedy, true);
+  }
 }

@@ -1,12 +1,11 @@
 package io.stockade.supervisor;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.stockade.supervisor.config.ConfigException;
 import io.stockade.supervisor.config.SupervisorConfig;
 import io.stockade.supervisor.preflight.CheckResult;
 import io.stockade.supervisor.preflight.Preflight;
 import io.stockade.supervisor.preflight.PreflightInputs;
+import io.stockade.supervisor.preflight.PreflightRenderer;
 import io.stockade.supervisor.preflight.PreflightReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,7 +91,7 @@ public final class Main {
       kvm = report.get().kvm();
       if (report.get().fatal()) {
         System.err.println("stockade-supervisor: refusing to start, the host cannot run sandboxes:");
-        System.err.print(render(report.get()));
+        System.err.print(PreflightRenderer.text(report.get()));
         return 3;
       }
     }
@@ -129,24 +128,8 @@ public final class Main {
       System.err.println("stockade-supervisor preflight: the checks are not built into this supervisor yet");
       return 3;
     }
-    if (o.json) {
-      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.get()));
-    } else {
-      System.out.print(render(r.get()));
-    }
+    System.out.print(o.json ? PreflightRenderer.json(r.get()) + "\n" : PreflightRenderer.text(r.get()));
     return r.get().fatal() ? 3 : r.get().anyFailed() ? 1 : 0;
-  }
-
-  static String render(PreflightReport r) {
-    StringBuilder sb = new StringBuilder();
-    for (CheckResult c : r.checks()) {
-      sb.append(String.format("%-5s %-28s %s%n", c.status(), c.name(), c.found()));
-      if (c.remedy() != null && !c.remedy().isEmpty()) {
-        sb.append("      fix: ").append(c.remedy()).append('\n');
-      }
-    }
-    sb.append("KVM: ").append(r.kvm()).append('\n');
-    return sb.toString();
   }
 
   static String version() {

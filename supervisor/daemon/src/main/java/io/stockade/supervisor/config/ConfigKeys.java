@@ -38,7 +38,7 @@ final class ConfigKeys {
           ConfigKey.string("network.hostNetns", "", null, "namespace sandboxes route through (empty: the host's)"),
           ConfigKey.string("network.addressPool", "10.213.0.0/16", null, "IPv4 pool for sandbox links"),
           ConfigKey.string("network.uplink", "", null, "uplink interface (empty: the default route's)"),
-          ConfigKey.strings("network.resolvers", List.of(), null, "DNS resolvers given to guests"),
+          ConfigKey.string("network.resolver", "", null, "the one DNS server guests may use (empty: no DNS)"),
           ConfigKey.string("monitor.listen", "", "STOCKADE_MONITOR_LISTEN", "read-only HTTP: 127.0.0.1:PORT or a socket path; empty = off"),
           ConfigKey.integer("api.maxConnections", 64, null, "connections served at once"),
           ConfigKey.integer("api.maxFrameBytes", 1048576, null, "largest message accepted"),

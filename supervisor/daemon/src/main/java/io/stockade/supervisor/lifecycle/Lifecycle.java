@@ -4,6 +4,7 @@ import io.stockade.images.ImageException;
 import io.stockade.images.ImageResolver;
 import io.stockade.policy.Authorizer;
 import io.stockade.policy.PolicyDeniedException;
+import io.stockade.policy.QuotaExceededException;
 import io.stockade.policy.Subject;
 import io.stockade.supervisor.net.EgressSpec;
 import io.stockade.supervisor.net.NetworkException;
@@ -152,8 +153,7 @@ public final class Lifecycle implements AutoCloseable {
     try {
       policy.get().checkCreate(caller, Requests.intent(spec), new Authorizer.Usage(count, vcpus, mem));
     } catch (PolicyDeniedException e) {
-      // The policy module marks quota refusals with their own subtype; the protocol tells them apart.
-      if (e.getClass().getSimpleName().startsWith("Quota")) {
+      if (e instanceof QuotaExceededException) {
         throw LifecycleException.quotaExceeded(e.getMessage());
       }
       throw LifecycleException.policyDenied(e.getMessage());
@@ -355,8 +355,9 @@ public final class Lifecycle implements AutoCloseable {
     return find(caller, ref).id;
   }
 
-  public static boolean visible(Subject caller, int ownerUid) {
-    return caller.isRoot() || caller.uid() == ownerUid;
+  /** Owners see their own sandboxes; root and policy admins see every one. */
+  public boolean visible(Subject caller, int ownerUid) {
+    return caller.uid() == ownerUid || caller.isRoot() || policy.get().isAdmin(caller);
   }
 
   private Sandbox find(Subject caller, String ref) throws LifecycleException {
@@ -368,7 +369,7 @@ public final class Lifecycle implements AutoCloseable {
       return sb;
     }
     Optional<Sandbox> byName = findByName(caller.uid(), ref);
-    if (byName.isEmpty() && caller.isRoot()) {
+    if (byName.isEmpty() && (caller.isRoot() || policy.get().isAdmin(caller))) {
       List<Sandbox> named = sandboxes.values().stream().filter(s -> s.spec().name().equals(ref)).toList();
       byName = named.size() == 1 ? Optional.of(named.get(0)) : Optional.empty();
     }

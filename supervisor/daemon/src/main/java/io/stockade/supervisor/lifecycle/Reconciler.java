@@ -77,7 +77,7 @@ public final class Reconciler {
       Optional<VmInstance> vm = reattach(sb, p);
       if (vm.isPresent()) {
         long gen = sb.launched(vm.get());
-        tailer.follow(sb.id, vm.get().process().consoleFile(), sb.console, true);
+        tailer.follow(sb.id, vm.get().consoleLog(), sb.console, true);
         SandboxState now = p.state() == SandboxState.PAUSED ? SandboxState.PAUSED : SandboxState.RUNNING;
         sb.restore(now, "reattached after supervisor restart");
         persister.changed(sb, p.state());

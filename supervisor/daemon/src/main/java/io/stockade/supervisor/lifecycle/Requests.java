@@ -2,6 +2,8 @@ package io.stockade.supervisor.lifecycle;
 
 import io.stockade.policy.Authorizer;
 import io.stockade.policy.EgressRule;
+import io.stockade.policy.IntentSyntax;
+import io.stockade.policy.InvalidIntentException;
 import io.stockade.supervisor.vmm.VmmKind;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -82,7 +84,13 @@ final class Requests {
     if (!r.network() && (!r.egress().isEmpty() || !r.dnsNames().isEmpty())) {
       throw LifecycleException.invalidParameter("spec.network", "egress rules and host names need network=true");
     }
-    return new SandboxSpec(kind.wireName(), r.name(), image, command, vcpus, mem, r.egress(), r.dnsNames(), r.network(), ready);
+    SandboxSpec spec = new SandboxSpec(kind.wireName(), r.name(), image, command, vcpus, mem, r.egress(), r.dnsNames(), r.network(), ready);
+    try {
+      IntentSyntax.check(intent(spec));
+    } catch (InvalidIntentException e) {
+      throw LifecycleException.invalidParameter("spec." + e.parameter(), e.getMessage());
+    }
+    return spec;
   }
 
   static void checkEgress(String where, EgressRule e) throws LifecycleException {

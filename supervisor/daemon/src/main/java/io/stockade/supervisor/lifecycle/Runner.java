@@ -141,7 +141,7 @@ final class Runner {
       throw failLaunch(sb, step, e.toString(), "", e, t0);
     }
     long gen = sb.launched(vm);
-    tailer.follow(sb.id, vm.process().consoleFile(), sb.console, false);
+    tailer.follow(sb.id, vm.consoleLog(), sb.console, false);
     SandboxState from = sb.transition(SandboxState.RUNNING, null, "start");
     persister.changed(sb, from);
     metrics.launched(spec.kind(), Duration.between(t0, Instant.now()), true);

@@ -73,7 +73,7 @@ public final class TestPolicy implements Authorizer {
       throw new PolicyDeniedException("vcpus " + intent.vcpus() + " > " + g.maxVcpusPerSandbox());
     }
     if (current.sandboxes() + 1 > g.maxSandboxes()) {
-      throw new QuotaExceededException("sandbox quota " + g.maxSandboxes() + " reached (" + current.sandboxes() + " held)");
+      throw new io.stockade.policy.QuotaExceededException("sandbox quota " + g.maxSandboxes() + " reached (" + current.sandboxes() + " held)");
     }
   }
 }

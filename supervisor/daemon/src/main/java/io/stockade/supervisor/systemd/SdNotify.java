@@ -1,7 +1,7 @@
 package io.stockade.supervisor.systemd;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,10 +78,10 @@ public final class SdNotify implements AutoCloseable {
     if (socket == null) {
       return;
     }
-    byte[] b = state.getBytes(StandardCharsets.UTF_8);
     try {
-      socket.send(new DatagramPacket(b, b.length, target));
-    } catch (IOException e) {
+      // The channel API: DatagramPacket insists on a resolved InetSocketAddress.
+      socket.getChannel().send(ByteBuffer.wrap(state.getBytes(StandardCharsets.UTF_8)), target);
+    } catch (IOException | RuntimeException e) {
       LOG.warn("sd_notify '{}' failed: {}", state.replace('\n', ' '), e.toString());
     }
   }

@@ -80,7 +80,7 @@ public final class MonitorServer implements AutoCloseable {
       s = new ServerSocket();
       s.bind(new InetSocketAddress(addr, Integer.parseInt(listen.substring(colon + 1))), 16);
     }
-    LOG.info("monitoring (read-only) on {}", listen);
+    LOG.info("monitoring (read-only) on {}", s instanceof AFUNIXServerSocket ? listen : s.getLocalSocketAddress());
     return new MonitorServer(s, lifecycle, metrics);
   }
 

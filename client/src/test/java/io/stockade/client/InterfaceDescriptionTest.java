@@ -68,6 +68,18 @@ class InterfaceDescriptionTest {
   }
 
   @Test
+  void standardServiceDescriptionParsesAndMatchesItsRecords() {
+    VarlinkIdl.Interface service = VarlinkIdl.parse(io.stockade.client.varlink.VarlinkService.DESCRIPTION);
+    assertThat(service.name()).isEqualTo("org.varlink.service");
+    assertThat(service.methods()).containsOnlyKeys("GetInfo", "GetInterfaceDescription");
+    assertFieldsMatch("GetInfo reply", service.methods().get("GetInfo").out(),
+        io.stockade.client.varlink.VarlinkService.ServiceInfo.class);
+    assertFieldsMatch("GetInterfaceDescription parameters", service.methods().get("GetInterfaceDescription").in(),
+        io.stockade.client.varlink.VarlinkService.InterfaceRequest.class);
+    assertThat(service.errors()).containsKeys("InvalidParameter", "MethodNotFound", "InterfaceNotFound", "MethodNotImplemented");
+  }
+
+  @Test
   void parserRejectsBrokenInterfaces() {
     assertThatThrownBy(() -> VarlinkIdl.parse("interface a.b\nmethod X() -> (y: Undefined)\n"))
         .hasMessageContaining("undefined type Undefined");

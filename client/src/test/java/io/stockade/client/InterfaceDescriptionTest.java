@@ -68,6 +68,20 @@ class InterfaceDescriptionTest {
   }
 
   @Test
+  void everyIdlErrorArrivesAsItsOwnExceptionType() throws Exception {
+    for (Map.Entry<String, List<VarlinkIdl.Field>> e : idl.errors().entrySet()) {
+      com.fasterxml.jackson.databind.node.ObjectNode params = io.stockade.client.varlink.VarlinkJson.newObject();
+      for (VarlinkIdl.Field f : e.getValue()) {
+        params.put(f.name(), f.type().name().equals("SandboxState") ? "running" : "x");
+      }
+      StockadeException mapped = RemoteErrors.fromReply(
+          io.stockade.client.varlink.VarlinkReply.error(SupervisorProtocol.INTERFACE + "." + e.getKey(), params));
+      assertThat(mapped.getClass().getSimpleName()).isEqualTo(e.getKey() + "Exception");
+      assertThat(mapped.parameters()).isEqualTo(params);
+    }
+  }
+
+  @Test
   void standardServiceDescriptionParsesAndMatchesItsRecords() {
     VarlinkIdl.Interface service = VarlinkIdl.parse(io.stockade.client.varlink.VarlinkService.DESCRIPTION);
     assertThat(service.name()).isEqualTo("org.varlink.service");

@@ -39,8 +39,11 @@ public final class StockadeClient implements AutoCloseable {
    * @param callTimeout how long a call may wait for its reply (Start waits for the guest's
    *     readiness, so keep it above the largest readyTimeoutSeconds in use)
    * @param maxFrameBytes largest reply accepted
+   * @param probeOnConnect {@link #connect} opens and closes one connection so that an unreachable
+   *     socket fails there rather than at the first call; one-shot callers (the CLI) turn it off to
+   *     save the supervisor a connection
    */
-  public record Options(Duration callTimeout, int maxFrameBytes) {
+  public record Options(Duration callTimeout, int maxFrameBytes, boolean probeOnConnect) {
     public Options {
       Objects.requireNonNull(callTimeout, "callTimeout");
       if (callTimeout.isNegative() || callTimeout.isZero()) {
@@ -52,11 +55,19 @@ public final class StockadeClient implements AutoCloseable {
     }
 
     public static Options defaults() {
-      return new Options(Duration.ofSeconds(120), FrameReader.DEFAULT_MAX_FRAME_BYTES);
+      return new Options(Duration.ofSeconds(120), FrameReader.DEFAULT_MAX_FRAME_BYTES, true);
     }
 
     public Options withCallTimeout(Duration timeout) {
-      return new Options(timeout, maxFrameBytes);
+      return new Options(timeout, maxFrameBytes, probeOnConnect);
+    }
+
+    public Options withMaxFrameBytes(int bytes) {
+      return new Options(callTimeout, bytes, probeOnConnect);
+    }
+
+    public Options withProbeOnConnect(boolean probe) {
+      return new Options(callTimeout, maxFrameBytes, probe);
     }
   }
 
@@ -76,12 +87,17 @@ public final class StockadeClient implements AutoCloseable {
     return connect(socket, Options.defaults());
   }
 
-  /** Connects; fails at once ({@link ConnectionFailedException}) when the socket cannot be reached. */
+  /**
+   * Connects; with {@link Options#probeOnConnect()} fails at once ({@link
+   * ConnectionFailedException}) when the socket cannot be reached, else at the first call.
+   */
   public static StockadeClient connect(Path socket, Options options) throws StockadeException {
     StockadeClient client =
         new StockadeClient(Objects.requireNonNull(socket, "socket"), Objects.requireNonNull(options, "options"),
             ConcurrentHashMap.newKeySet());
-    client.open().close();
+    if (options.probeOnConnect()) {
+      client.open().close();
+    }
     return client;
   }
 

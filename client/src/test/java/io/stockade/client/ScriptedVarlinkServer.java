@@ -101,6 +101,11 @@ public final class ScriptedVarlinkServer implements AutoCloseable {
     return calls.get(calls.size() - 1);
   }
 
+  /** How many connections the server accepted so far. */
+  public int connectionCount() {
+    return connections.size();
+  }
+
   public List<Throwable> handlerFailures() {
     return handlerFailures;
   }

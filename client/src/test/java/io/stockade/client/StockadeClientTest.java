@@ -188,7 +188,7 @@ class StockadeClientTest {
   @Test
   void oversizedReplyIsRefusedAtTheConfiguredLimit() throws Exception {
     server.replies("Logs", new Replies.Logs("x".repeat(10_000)));
-    StockadeClient c = StockadeClient.connect(server.socket(), new StockadeClient.Options(Duration.ofSeconds(5), 4096));
+    StockadeClient c = StockadeClient.connect(server.socket(), StockadeClient.Options.defaults().withCallTimeout(Duration.ofSeconds(5)).withMaxFrameBytes(4096));
     assertThatThrownBy(() -> c.logs("a", 1)).isInstanceOf(ProtocolViolationException.class).hasMessageContaining("4096");
   }
 
@@ -285,6 +285,21 @@ class StockadeClientTest {
     assertThat(c.info().interfaces()).contains("io.stockade.Supervisor");
     assertThat(c.interfaceDescription("io.stockade.Supervisor")).startsWith("# Stockade supervisor");
     assertThat(server.lastCall().parameters().get("interface").asText()).isEqualTo("io.stockade.Supervisor");
+  }
+
+  @Test
+  void connectProbesTheSocketUnlessToldNotTo() throws Exception {
+    server.replies("Ping", new Replies.Ping("0.1.0", 1));
+    StockadeClient probing = StockadeClient.connect(server.socket());
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 1);
+    StockadeClient lazy = StockadeClient.connect(server.socket(), StockadeClient.Options.defaults().withProbeOnConnect(false));
+    lazy.ping();
+    probing.ping();
+    assertThat(server.connectionCount()).isEqualTo(3);
+    assertThat(server.calls()).hasSize(2);
+    StockadeClient missing = StockadeClient.connect(server.socket().resolveSibling("gone.sock"),
+        StockadeClient.Options.defaults().withProbeOnConnect(false));
+    assertThatThrownBy(missing::ping).isInstanceOf(ConnectionFailedException.class);
   }
 
   @Test

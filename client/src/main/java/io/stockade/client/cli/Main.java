@@ -162,7 +162,7 @@ public final class Main {
     @Override
     public StockadeClient client() throws StockadeException {
       if (client == null) {
-        client = StockadeClient.connect(socket, StockadeClient.Options.defaults().withCallTimeout(timeout));
+        client = StockadeClient.connect(socket, StockadeClient.Options.defaults().withCallTimeout(timeout).withProbeOnConnect(false));
       }
       return client;
     }

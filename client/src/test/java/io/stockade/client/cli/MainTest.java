@@ -64,6 +64,7 @@ class MainTest {
     server.replies("Ping", new Replies.Ping("0.1.0", 1));
     assertThat(run("ping")).isZero();
     assertThat(out).isEqualTo("stockade-supervisor 0.1.0, protocol 1 (this client speaks protocol 1)\n");
+    assertThat(server.connectionCount()).as("one connection per CLI call, no probe").isEqualTo(1);
   }
 
   @Test

@@ -40,7 +40,7 @@ public final class ReplyStream<T> implements AutoCloseable {
     this.replyType = replyType;
     this.extract = extract;
     this.timeout = timeout;
-    this.firstDeadline = Calls.deadline(timeout);
+    this.firstDeadline = timeout == null ? Connection.NO_DEADLINE : Calls.deadline(timeout);
   }
 
   /**
@@ -54,12 +54,13 @@ public final class ReplyStream<T> implements AutoCloseable {
     if (ended) {
       return null;
     }
-    // Only the first reply is bound by the call timeout: later ones come when there is news.
+    // Only the first reply (when at all) is bound by the call timeout: later ones come when there
+    // is news.
     long deadline = first ? firstDeadline : Connection.NO_DEADLINE;
     first = false;
     VarlinkReply reply;
     try {
-      reply = Calls.receive(method, connection, deadline, timeout, true);
+      reply = Calls.receive(method, connection, deadline, timeout == null ? java.time.Duration.ZERO : timeout, true);
     } catch (StockadeException e) {
       ended = true;
       connection.close();

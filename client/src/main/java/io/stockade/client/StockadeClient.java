@@ -164,12 +164,13 @@ public final class StockadeClient implements AutoCloseable {
 
   /** The last {@code tail} lines, then new output as it comes, until the sandbox ends. */
   public ReplyStream<String> followLogs(String id, int tail) throws StockadeException {
-    return stream(SupervisorMethod.LOGS, new Requests.Logs(id, tail), r -> ((Replies.Logs) r).data());
+    return stream(SupervisorMethod.LOGS, new Requests.Logs(id, tail), r -> ((Replies.Logs) r).data(), true);
   }
 
   /** State changes of one sandbox, or of all the caller's when {@code id} is null. */
   public ReplyStream<SandboxEvent> events(String id) throws StockadeException {
-    return stream(SupervisorMethod.EVENTS, new Requests.Events(id), r -> ((Replies.Event) r).event());
+    // The server says nothing until something happens: no reply is bounded by the call timeout.
+    return stream(SupervisorMethod.EVENTS, new Requests.Events(id), r -> ((Replies.Event) r).event(), false);
   }
 
   public SandboxInfo pause(String id) throws StockadeException {
@@ -245,7 +246,8 @@ public final class StockadeClient implements AutoCloseable {
     }
   }
 
-  private <T> ReplyStream<T> stream(SupervisorMethod method, Record request, Function<Object, T> extract)
+  private <T> ReplyStream<T> stream(
+      SupervisorMethod method, Record request, Function<Object, T> extract, boolean firstReplyBounded)
       throws StockadeException {
     VarlinkCall call = VarlinkCall.streaming(method.qualifiedName(), VarlinkJson.encode(request));
     Connection connection = open();
@@ -256,7 +258,8 @@ public final class StockadeClient implements AutoCloseable {
       throw e;
     }
     ReplyStream<T> stream =
-        new ReplyStream<>(call.method(), connection, method.replyType(), extract, options.callTimeout(), openStreams::remove);
+        new ReplyStream<>(call.method(), connection, method.replyType(), extract,
+            firstReplyBounded ? options.callTimeout() : null, openStreams::remove);
     openStreams.add(stream);
     return stream;
   }

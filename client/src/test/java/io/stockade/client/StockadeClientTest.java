@@ -259,6 +259,29 @@ class StockadeClientTest {
   }
 
   @Test
+  void anEventsStreamWaitsPastTheCallTimeoutForItsFirstEvent() throws Exception {
+    server.on("Events", (call, ex) -> {
+      Thread.sleep(700);
+      ex.reply(new Replies.Event(new SandboxEvent("a", SandboxState.RUNNING, SandboxState.STOPPED, "guest powered off", Instant.EPOCH)));
+    });
+    try (ReplyStream<SandboxEvent> events = client().withTimeout(Duration.ofMillis(200)).events("a")) {
+      SandboxEvent e = events.next();
+      assertThat(e.reason()).isEqualTo("guest powered off");
+      assertThat(events.next()).isNull();
+    }
+    assertThat(server.lastCall().parameters().get("id").asText()).isEqualTo("a");
+  }
+
+  @Test
+  void theFirstLogsReplyIsBoundByTheCallTimeout() throws Exception {
+    server.on("Logs", (call, ex) -> ex.awaitClientHangUp());
+    try (ReplyStream<String> logs = client().withTimeout(Duration.ofMillis(200)).followLogs("a", 1)) {
+      assertThatThrownBy(logs::next).isInstanceOf(CallTimeoutException.class);
+      assertThat(logs.isEnded()).isTrue();
+    }
+  }
+
+  @Test
   void concurrentCallsEachGetTheirOwnReply() throws Exception {
     server.on("Get", (call, ex) -> ex.reply(new Replies.Sandbox(
         ScriptedVarlinkServer.sandbox(call.parameters().get("id").asText(), SandboxState.RUNNING))));

@@ -112,8 +112,8 @@ final class RunCommand {
     }
     try {
       client.start(id);
-      // Everything since the start: the tail is as long as the server keeps.
-      try (ReplyStream<String> logs = client.followLogs(id, Integer.MAX_VALUE)) {
+      // Everything since the start (as far as the protocol's tail limit reaches).
+      try (ReplyStream<String> logs = client.followLogs(id, io.stockade.client.Requests.Logs.MAX_TAIL)) {
         for (String chunk; (chunk = logs.next()) != null; ) {
           SandboxCommands.printLogChunk(s, chunk);
         }

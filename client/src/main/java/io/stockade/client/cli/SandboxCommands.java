@@ -135,6 +135,9 @@ final class SandboxCommands {
   private static int logs(CommandLine args, Command.Session s) throws StockadeException, UsageException {
     String id = args.one("ID");
     int tail = args.intOption("--tail", io.stockade.client.Requests.Logs.DEFAULT_TAIL, 0);
+    if (tail > io.stockade.client.Requests.Logs.MAX_TAIL) {
+      throw new UsageException("logs", "--tail must be at most " + io.stockade.client.Requests.Logs.MAX_TAIL);
+    }
     if (!args.flag("--follow")) {
       printLogChunk(s, s.client().logs(id, tail));
       return 0;

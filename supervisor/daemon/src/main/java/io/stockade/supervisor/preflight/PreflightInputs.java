@@ -1,0 +1,44 @@
+package io.stockade.supervisor.preflight;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What preflight checks against: the paths and binaries the configuration names.
+ *
+ * @param stateDir durable state (must be writable, free space reported)
+ * @param imageDir image store (must be writable, free space reported)
+ * @param runDir runtime directory for sockets and jails
+ * @param vmmBinaries VMM kind (qemu, firecracker, cloud-hypervisor) to binary path
+ * @param neededKinds kinds the configuration/policy actually uses: a missing binary of one of
+ *     these is a failure, of any other kind a warning
+ * @param bootProbeKernel kernel for the KVM boot probe (the default image's), if known
+ * @param bootProbeInitrd initramfs for the boot probe, if any
+ * @param bootProbeReadyLine the line the probe image prints when it is ready
+ * @param bootProbeCache file where the probe's verdict is cached per host kernel + QEMU version
+ * @param rerunBootProbe ignore the cached verdict and probe again
+ * @param bootProbeTimeout how long the probe guest may take under KVM before "not usable"
+ * @param hostNetns the network namespace sandboxes are routed through (empty = the host's own)
+ */
+public record PreflightInputs(
+    Path stateDir,
+    Path imageDir,
+    Path runDir,
+    Map<String, Path> vmmBinaries,
+    Set<String> neededKinds,
+    Optional<Path> bootProbeKernel,
+    Optional<Path> bootProbeInitrd,
+    String bootProbeReadyLine,
+    Path bootProbeCache,
+    boolean rerunBootProbe,
+    Duration bootProbeTimeout,
+    Optional<Path> hostNetns) {
+
+  public PreflightInputs {
+    vmmBinaries = Map.copyOf(vmmBinaries);
+    neededKinds = Set.copyOf(neededKinds);
+  }
+}

@@ -136,9 +136,13 @@ public final class StockadeClient implements AutoCloseable {
     return stop(id, Duration.ZERO, true);
   }
 
-  /** Stops; {@code timeout} zero means the server's default. */
+  /**
+   * Stops; {@code timeout} is how long a graceful stop waits before it kills, rounded up to whole
+   * seconds; zero means the server's default.
+   */
   public SandboxInfo stop(String id, Duration timeout, boolean graceful) throws StockadeException {
-    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, (int) timeout.toSeconds(), graceful));
+    long seconds = timeout.isZero() ? 0 : Math.max(1, (timeout.toMillis() + 999) / 1000);
+    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, (int) Math.min(seconds, Integer.MAX_VALUE), graceful));
   }
 
   public SandboxInfo kill(String id) throws StockadeException {

@@ -98,4 +98,19 @@ class PreflightHostTest {
     assertThat(results.get(1).found()).isEqualTo(tmp.resolve("fc") + " missing (used by the configuration)");
     assertThat(results.get(1).remedy()).contains("install the firecracker binary at the configured path");
   }
+
+  @Test
+  void aHostWithoutProcCgroupsOrSeccompIsFatalAndSaysWhy() throws Exception {
+    // An empty directory as /proc, /sys and /dev: what a broken container would look like.
+    Path empty = Files.createDirectory(tmp.resolve("stk-op-empty-root"));
+    Files.createDirectories(tmp.resolve("state"));
+    PreflightReport report = Preflight.run(inputs(tmp, Map.of(), Set.of()), new HostRoot(empty));
+    assertThat(report.fatal()).isTrue();
+    assertThat(report.kvm()).isEqualTo(KvmVerdict.UNAVAILABLE);
+    assertThat(report.checks().stream().filter(CheckResult::fatal).map(CheckResult::name))
+        .containsExactlyInAnyOrder("cap.read", "cgroup.hierarchy", "seccomp.kernel");
+    assertThat(find(report, "kvm.device").status()).isEqualTo(Status.WARN);
+    assertThat(find(report, "net.tun").status()).isEqualTo(Status.FAIL);
+    assertThat(PreflightRenderer.text(report)).contains("(3 fatal): the supervisor refuses to start");
+  }
 }

@@ -1,0 +1,270 @@
+package io.stockade.supervisor.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stockade.policy.EgressRule;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link NetworkManager} on Linux: per sandbox a network namespace holding a TAP (owned by the
+ * jail's uid/gid) and one end of a veth pair whose other end is in the host namespace, an nftables
+ * table inside the namespace that allows only the sandbox's egress, and one element in the fixed
+ * host-side table. See docs/network.md for the topology and what is always blocked.
+ *
+ * <p>Fail closed: {@link #attach} reads both tables back and compares them with what it meant to
+ * install, then probes the denied path through the TAP; any difference or a missing refusal
+ * removes everything built and throws.
+ */
+public final class LinuxNetworkManager implements NetworkManager, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LinuxNetworkManager.class);
+  static final int PROBE_TIMEOUT_MS = 500;
+
+  private final NetConfig config;
+  private final Plumbing plumbing;
+  private final Commands commands;
+  private final SlotLeases leases;
+  private final Map<String, Live> live = new ConcurrentHashMap<>();
+  private final Set<Integer> inFlight = ConcurrentHashMap.newKeySet();
+  private final ExecutorService teardown;
+  private final ScheduledExecutorService refresher;
+
+  /** A sandbox this manager attached: what its tables were built from. */
+  private record Live(SlotAddresses addresses, EgressSpec spec, List<EgressRule> pinned) {}
+
+  private LinuxNetworkManager(NetConfig config) throws NetworkException {
+    this.config = config;
+    this.commands = new Commands(config);
+    this.plumbing = new Plumbing(config, commands);
+    this.leases = new SlotLeases(config.stateDir(), config.firstSlot(), config.slotCount());
+    this.teardown = Executors.newFixedThreadPool(2, daemon("stockade-net-teardown"));
+    this.refresher = Executors.newSingleThreadScheduledExecutor(daemon("stockade-net-dns"));
+  }
+
+  /**
+   * Installs (or re-installs, keeping its sandbox set) the host table and verifies it. Sandboxes
+   * leased by an earlier run are not touched: call {@link #reconcile} with the live ids.
+   */
+  public static LinuxNetworkManager create(NetConfig config) throws NetworkException {
+    try {
+      SlotAddresses.of(config, config.firstSlot() + config.slotCount() - 1);
+    } catch (IllegalArgumentException e) {
+      throw new NetworkException("validate config", e.getMessage()
+          + ": use a larger pool or fewer slots (each slot takes a /29)");
+    }
+    LinuxNetworkManager m = new LinuxNetworkManager(config);
+    TableModel host = HostFirewall.build(config);
+    m.plumbing.applyHost(host.batch, "install host table");
+    List<String> problems = host.verify(m.plumbing.listHostTable());
+    if (!problems.isEmpty()) {
+      throw new NetworkException("verify host table", "host table " + config.hostTable()
+          + " differs from what was installed: " + problems
+          + ": another program may be changing it; check `nft list table inet "
+          + config.hostTable() + "`");
+    }
+    long refresh = config.dnsRefresh().toMillis();
+    m.refresher.scheduleWithFixedDelay(m::refreshPins, refresh, refresh, TimeUnit.MILLISECONDS);
+    return m;
+  }
+
+  @Override
+  public SandboxNetwork attach(String sandboxId, int jailUid, int jailGid, EgressSpec egress)
+      throws NetworkException {
+    if (live.containsKey(sandboxId) || leases.find(sandboxId).isPresent()) {
+      throw new NetworkException("attach", "sandbox " + sandboxId
+          + " already has a network: detach it first");
+    }
+    List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
+    Allowlist allow = Allowlist.of(egress.rules(), pinned);
+    int slot = leases.acquire(sandboxId);
+    inFlight.add(slot);
+    SlotAddresses a = SlotAddresses.of(config, slot);
+    try {
+      plumbing.createNamespace(a);
+      plumbing.sysctls(a);
+      plumbing.hostLinks(a);
+      plumbing.sandboxLinks(a, jailUid, jailGid);
+      TableModel table = SandboxFirewall.build(config, a, allow, egress.rateBytesPerSecond());
+      plumbing.applySandbox(a, table.batch, "install sandbox firewall");
+      verifySandbox(a, table);
+      plumbing.applyHost(HostFirewall.element(config, "add", a), "add host element");
+      verifyHostElement(a);
+      String refusal = TapProbe.probe(a, PROBE_TIMEOUT_MS);
+      if (refusal != null) {
+        throw new NetworkException("probe denied egress", "sandbox " + sandboxId + ": " + refusal
+            + ": the firewall in " + a.netnsPath() + " does not refuse denied traffic; check that"
+            + " nf_reject and nft_fib modules load and that nothing else edits the namespace");
+      }
+      live.put(sandboxId, new Live(a, egress, pinned));
+      return new SandboxNetwork(sandboxId, slot, a.netnsPath(), SlotAddresses.TAP, a.guestMac(),
+          Ipv4.format(a.guest()), SlotAddresses.LINK_PREFIX, Ipv4.format(a.gateway()),
+          config.resolver().map(List::of).orElse(List.of()));
+    } catch (NetworkException | RuntimeException e) {
+      plumbing.teardown(a);
+      leases.release(slot);
+      throw e;
+    } finally {
+      inFlight.remove(slot);
+    }
+  }
+
+  private void verifySandbox(SlotAddresses a, TableModel expected) throws NetworkException {
+    List<String> problems = expected.verify(plumbing.listSandboxTable(a));
+    if (!problems.isEmpty()) {
+      throw new NetworkException("verify sandbox firewall", "the table read back from "
+          + a.netnsPath() + " is not the one installed: " + problems);
+    }
+  }
+
+  private void verifyHostElement(SlotAddresses a) throws NetworkException {
+    String guest = Ipv4.format(a.guest());
+    boolean present = HostFirewall.elements(plumbing.listHostSet()).stream()
+        .anyMatch(e -> e[0].equals(a.hostVeth()) && e[1].equals(guest));
+    if (!present) {
+      throw new NetworkException("verify host element", "host set " + config.hostTable() + " "
+          + HostFirewall.SET + " lacks " + a.hostVeth() + " . " + guest + " after adding it");
+    }
+  }
+
+  @Override
+  public void updateEgress(String sandboxId, EgressSpec egress) throws NetworkException {
+    Live current = live.get(sandboxId);
+    if (current == null) {
+      throw new NetworkException("update egress", "sandbox " + sandboxId
+          + " has no network attached by this supervisor");
+    }
+    List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
+    apply(sandboxId, current.addresses(), egress, pinned);
+  }
+
+  private synchronized void apply(String id, SlotAddresses a, EgressSpec egress,
+      List<EgressRule> pinned) throws NetworkException {
+    Allowlist allow = Allowlist.of(egress.rules(), pinned);
+    SandboxFirewall.Change change =
+        SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
+    plumbing.applySandbox(a, change.batch(), "replace egress allowlist");
+    verifySandbox(a, change.expected());
+    live.put(id, new Live(a, egress, pinned));
+    new ConntrackCutter(commands, config).cut(a, allow);
+  }
+
+  private void refreshPins() {
+    live.forEach((id, l) -> {
+      if (l.spec().dnsNames().isEmpty()) {
+        return;
+      }
+      try {
+        List<EgressRule> pinned = Pins.resolve(l.spec().dnsNames());
+        if (!pinned.equals(l.pinned())) {
+          apply(id, l.addresses(), l.spec(), pinned);
+        }
+      } catch (NetworkException | RuntimeException e) {
+        LOG.warn("refreshing DNS pins of sandbox {} failed (old addresses stay): {}", id,
+            e.getMessage());
+      }
+    });
+  }
+
+  @Override
+  public void detach(String sandboxId) {
+    Live l = live.remove(sandboxId);
+    Optional<Integer> slot = l != null ? Optional.of(l.addresses().slot()) : leases.find(sandboxId);
+    slot.ifPresent(s -> {
+      plumbing.teardown(SlotAddresses.of(config, s));
+      leases.release(s);
+    });
+  }
+
+  /**
+   * Detaches on a background thread: the host element is removed before this returns (the
+   * sandbox's traffic stops now), the namespace and links go later, the slot's lease last.
+   */
+  public CompletableFuture<Void> detachAsync(String sandboxId) {
+    Live l = live.remove(sandboxId);
+    Optional<Integer> slot = l != null ? Optional.of(l.addresses().slot()) : leases.find(sandboxId);
+    if (slot.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    SlotAddresses a = SlotAddresses.of(config, slot.get());
+    try {
+      plumbing.applyHost(HostFirewall.element(config, "delete", a), "remove host element");
+    } catch (NetworkException e) {
+      // already gone, or the teardown below retries it
+    }
+    return CompletableFuture.runAsync(() -> {
+      plumbing.teardown(a);
+      leases.release(a.slot());
+    }, teardown);
+  }
+
+  @Override
+  public void reconcile(Set<String> liveIds) {
+    for (String id : List.copyOf(live.keySet())) {
+      if (!liveIds.contains(id)) {
+        detach(id);
+      }
+    }
+    new Reconciler(config, plumbing, leases).run(liveIds, Set.copyOf(inFlight));
+  }
+
+  @Override
+  public TrafficCounters counters(String sandboxId) {
+    Live l = live.get(sandboxId);
+    if (l == null) {
+      return TrafficCounters.UNKNOWN;
+    }
+    try {
+      long[] v = {-1, -1, -1, -1};
+      for (JsonNode item : plumbing.listCounters(l.addresses()).path("nftables")) {
+        JsonNode c = item.path("counter");
+        String name = c.path("name").asText();
+        int i = name.equals("tx") ? 0 : name.equals("rx") ? 2 : -1;
+        if (i >= 0) {
+          v[i] = c.path("bytes").asLong();
+          v[i + 1] = c.path("packets").asLong();
+        }
+      }
+      return new TrafficCounters(v[0], v[1], v[2], v[3]);
+    } catch (NetworkException e) {
+      return TrafficCounters.UNKNOWN;
+    }
+  }
+
+  /** The namespace path of an attached sandbox (for tests and diagnostics). */
+  public Optional<Path> netnsPath(String sandboxId) {
+    return Optional.ofNullable(live.get(sandboxId)).map(l -> l.addresses().netnsPath());
+  }
+
+  /** Waits (bounded) for queued teardowns, then stops the background threads. */
+  @Override
+  public void close() {
+    refresher.shutdownNow();
+    teardown.shutdown();
+    try {
+      if (!teardown.awaitTermination(30, TimeUnit.SECONDS)) {
+        teardown.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      teardown.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -82,4 +82,26 @@ class SystemdUnitsTest {
         .flatMap(l -> List.of(l.substring(key.length()).trim().split("\\s+")).stream())
         .toList();
   }
+
+  @Test
+  void tmpfilesCreatesTheRunDirectoryForGroupStockade() throws Exception {
+    Path tmpfiles = Path.of("/usr/bin/systemd-tmpfiles");
+    assumeTrue(Files.isExecutable(tmpfiles), "systemd-tmpfiles missing");
+    // A staging root with its own group file: systemd-tmpfiles --root resolves names there.
+    Path root = Files.createDirectories(tmp.resolve("stk-op-root"));
+    Files.createDirectories(root.resolve("etc/tmpfiles.d"));
+    Files.createDirectories(root.resolve("run"));
+    Files.writeString(root.resolve("etc/group"), "root:x:0:\nstockade:x:4242:\n");
+    Files.writeString(root.resolve("etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
+    Path conf = Files.copy(ScriptsSupport.repo().resolve("scripts/systemd/stockade-tmpfiles.conf"),
+        root.resolve("etc/tmpfiles.d/stockade.conf"));
+    Commands.Result r = Commands.run(Duration.ofSeconds(30),
+        List.of(tmpfiles.toString(), "--root=" + root, "--create", conf.toString()));
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    Path run = root.resolve("run/stockade");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(run)))
+        .isEqualTo("rwxr-x---");
+    assertThat(Files.getAttribute(run, "unix:gid")).isEqualTo(4242);
+    assertThat(Files.getAttribute(run, "unix:uid")).isEqualTo(0);
+  }
 }

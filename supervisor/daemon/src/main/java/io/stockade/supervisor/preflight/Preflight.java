@@ -29,43 +29,48 @@ public final class Preflight {
   static PreflightReport run(PreflightInputs inputs, HostRoot host) {
     List<CheckResult> checks = new ArrayList<>();
     KvmDeviceCheck.Outcome kvm =
-        guarded("kvm.device", () -> KvmDeviceCheck.check(host.resolve("/dev/kvm")),
+        guarded("kvm.device", false, () -> KvmDeviceCheck.check(host.resolve("/dev/kvm")),
             e -> new KvmDeviceCheck.Outcome(List.of(e), false));
     checks.addAll(kvm.results());
-    checks.addAll(group("kvm.cpu_flags", () -> List.of(CpuFlagsCheck.check(host))));
+    checks.addAll(group("kvm.cpu_flags", false, () -> List.of(CpuFlagsCheck.check(host))));
     KvmBootProbe.Outcome probe =
-        guarded("kvm.boot", () -> KvmBootProbe.run(inputs, host, kvm.answers()),
+        guarded("kvm.boot", false, () -> KvmBootProbe.run(inputs, host, kvm.answers()),
             e -> new KvmBootProbe.Outcome(
                 kvm.answers() ? KvmVerdict.ANSWERS_NOT_PROBED : KvmVerdict.UNAVAILABLE,
                 Optional.of(e)));
     probe.result().ifPresent(checks::add);
-    checks.addAll(group("cap", () -> CapabilityChecks.check(host)));
-    checks.addAll(group("cgroup", () -> CgroupChecks.check(host)));
-    checks.addAll(group("kernel", () -> KernelFeatureChecks.check(host)));
-    checks.addAll(group("net", () -> NetworkChecks.check(host, inputs.hostNetns())));
-    checks.addAll(group("vmm", () -> VmmBinaryChecks.check(inputs.vmmBinaries(), inputs.neededKinds())));
-    checks.addAll(group("storage", () -> StorageChecks.check(inputs)));
+    checks.addAll(group("cap", true, () -> CapabilityChecks.check(host)));
+    checks.addAll(group("cgroup", true, () -> CgroupChecks.check(host)));
+    checks.addAll(group("kernel", true, () -> KernelFeatureChecks.check(host)));
+    checks.addAll(group("net", false, () -> NetworkChecks.check(host, inputs.hostNetns())));
+    checks.addAll(group("vmm", false, () -> VmmBinaryChecks.check(inputs.vmmBinaries(), inputs.neededKinds())));
+    checks.addAll(group("storage", true, () -> StorageChecks.check(inputs)));
     return new PreflightReport(checks, probe.verdict());
   }
 
-  private static List<CheckResult> group(String name, Supplier<List<CheckResult>> checks) {
-    return guarded(name, checks, List::of);
+  private static List<CheckResult> group(
+      String name, boolean fatalOnCrash, Supplier<List<CheckResult>> checks) {
+    return guarded(name, fatalOnCrash, checks, List::of);
   }
 
   /**
-   * A check that throws (a bug, or libc/JNA failing to load) becomes a non-fatal failure naming
-   * the exception, so one broken check never hides the others' results.
+   * A check that throws (a bug, or libc/JNA failing to load) becomes a failure naming the
+   * exception, so one broken check never hides the others' results. Where the group guards a
+   * fatal requirement (capabilities, cgroups, seccomp, storage) the crash is fatal too: what
+   * cannot be verified is not assumed.
    */
   private static <T> T guarded(
-      String name, Supplier<T> check, Function<CheckResult, T> onError) {
+      String name, boolean fatalOnCrash, Supplier<T> check, Function<CheckResult, T> onError) {
     try {
       return check.get();
     } catch (RuntimeException | LinkageError e) {
+      String found = "check crashed: " + e;
+      String remedy =
+          "report this as a Stockade bug with the output of `stockade-supervisor preflight`";
       return onError.apply(
-          CheckResult.fail(
-              name,
-              "check crashed: " + e,
-              "report this as a Stockade bug with the output of `stockade-supervisor preflight`"));
+          fatalOnCrash
+              ? CheckResult.fatal(name, found, remedy)
+              : CheckResult.fail(name, found, remedy));
     }
   }
 }

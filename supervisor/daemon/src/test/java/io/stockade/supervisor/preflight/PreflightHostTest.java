@@ -113,4 +113,31 @@ class PreflightHostTest {
     assertThat(find(report, "net.tun").status()).isEqualTo(Status.FAIL);
     assertThat(PreflightRenderer.text(report)).contains("(3 fatal): the supervisor refuses to start");
   }
+
+  @Test
+  void aCrashingCheckIsAResultAndFatalWhereItGuardsAFatalRequirement() {
+    // A HostRoot without a root path makes every /proc read throw: a stand-in for a bug.
+    PreflightReport report = Preflight.run(inputs(tmp, Map.of(), Set.of()), new HostRoot(null));
+    assertThat(find(report, "cap").found()).startsWith("check crashed: java.lang.NullPointerException");
+    assertThat(find(report, "cap").fatal()).isTrue();
+    assertThat(find(report, "cgroup").fatal()).isTrue();
+    assertThat(find(report, "kernel").fatal()).isTrue();
+    assertThat(find(report, "net").status()).isEqualTo(Status.FAIL);
+    assertThat(find(report, "net").fatal()).isFalse();
+    assertThat(find(report, "kvm.device").fatal()).isFalse();
+    assertThat(report.kvm()).isEqualTo(KvmVerdict.UNAVAILABLE);
+    assertThat(report.checks()).anyMatch(c -> c.name().equals("storage.state"));
+  }
+
+  @Test
+  void inputsRefuseNullsAndNonsenseUpFront() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new PreflightInputs(null, tmp, tmp, Map.of(), Set.of(), Optional.empty(), Optional.empty(),
+                "STOCKADE-READY", tmp.resolve("c"), false, Duration.ofSeconds(1), Optional.empty()))
+        .hasMessage("stateDir");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new PreflightInputs(tmp, tmp, tmp, Map.of(), Set.of(), Optional.empty(), Optional.empty(),
+                " ", tmp.resolve("c"), false, Duration.ofSeconds(1), Optional.empty()))
+        .hasMessageContaining("bootProbeReadyLine is blank");
+  }
 }

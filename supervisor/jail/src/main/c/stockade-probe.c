@@ -7,7 +7,8 @@
  *
  *   stockade-probe all OTHER_PID    every attempt (OTHER_PID: a host pid of another sandbox)
  *   stockade-probe ATTEMPT [ARG]    one attempt
- *   stockade-probe sleep            pause until killed (for inspection from outside)
+ *   stockade-probe sleep            pause until killed (for inspection from outside); exits
+ *                                   with 115 on SIGTERM
  *   stockade-probe exit N           exit with status N
  */
 #define _GNU_SOURCE
@@ -94,9 +95,20 @@ static void run(int i) {
   fflush(stdout);
 }
 
+static void on_term(int sig) {
+  static const char msg[] = "terminated\n";
+  if (write(1, msg, sizeof msg - 1) < 0) { /* nothing to do */ }
+  _exit(100 + sig);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  if (argc >= 2 && !strcmp(argv[1], "sleep")) { printf("sleeping\n"); for (;;) pause(); }
+  if (argc >= 2 && !strcmp(argv[1], "sleep")) {
+    /* As pid 1 of its namespace it gets only the signals it handles (pid_namespaces(7)). */
+    signal(SIGTERM, on_term);
+    printf("sleeping\n");
+    for (;;) pause();
+  }
   if (argc >= 3 && !strcmp(argv[1], "exit")) return atoi(argv[2]);
   if (argc >= 2 && !strcmp(argv[1], "all")) {
     if (argc >= 3) other_pid = argv[2];

@@ -51,11 +51,14 @@ record JailPlan(JailSpec spec, String jailExecutable, List<PlannedMount> mounts,
     if (!Files.isRegularFile(exe) || !Files.isExecutable(exe)) {
       throw invalid("executable", exe.toString(), "it must be an executable regular file");
     }
+    if ((mode(exe) & 0005) != 0005) { // the sandbox uid is neither owner nor group
+      throw invalid("executable", exe.toString(), "the sandbox's uid cannot read and execute it: chmod o+rx");
+    }
     List<PlannedMount> mounts = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (JailSpec.Mount m : spec.mounts()) {
       checkJailPath("mounts.jailPath", m.jailPath());
-      if (m.jailPath().equals("/") || RESERVED.stream().anyMatch(r -> m.jailPath().equals(r) || m.jailPath().startsWith(r + "/"))) {
+      if (m.jailPath().equals("/") || reserved(m.jailPath())) {
         throw invalid("mounts.jailPath", m.jailPath(), "/, /proc, /dev, /tmp and /run are the jail's own");
       }
       if (!seen.add(m.jailPath())) {
@@ -73,7 +76,8 @@ record JailPlan(JailSpec spec, String jailExecutable, List<PlannedMount> mounts,
       }
     }
     if (jailExe == null) { // not visible through a mount: bind the file itself, at its host path
-      jailExe = exe.toString();
+      String hostPath = exe.toString();
+      jailExe = reserved(hostPath) ? "/.stockade/" + exe.getFileName() : hostPath;
       mounts.add(new PlannedMount(exe, jailExe, false, false));
     }
     mounts.sort(Comparator.comparingInt((PlannedMount m) -> m.jailPath().split("/").length).thenComparing(PlannedMount::jailPath));
@@ -83,6 +87,10 @@ record JailPlan(JailSpec spec, String jailExecutable, List<PlannedMount> mounts,
       devices.add(device(d));
     }
     return new JailPlan(spec, jailExe, List.copyOf(mounts), List.copyOf(devices));
+  }
+
+  private static boolean reserved(String jailPath) {
+    return RESERVED.stream().anyMatch(r -> jailPath.equals(r) || jailPath.startsWith(r + "/"));
   }
 
   /** A mount inside another mount needs its mount point to exist in the outer mount's source. */
@@ -120,6 +128,14 @@ record JailPlan(JailSpec spec, String jailExecutable, List<PlannedMount> mounts,
       return new DeviceNode(name, fmt == 0020000 ? 'c' : 'b', major, minor, (mode & 0666) == 0666);
     } catch (IOException e) {
       throw new JailException("validate", Errno.of(e), "devices: " + host + ": " + e.getMessage() + ": the host has no such device");
+    }
+  }
+
+  private static int mode(Path p) throws JailException {
+    try {
+      return (Integer) Files.getAttribute(p, "unix:mode");
+    } catch (IOException e) {
+      throw new JailException("validate", Errno.of(e), p + ": " + e.getMessage());
     }
   }
 

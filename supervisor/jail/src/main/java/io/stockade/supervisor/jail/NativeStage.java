@@ -38,7 +38,8 @@ final class NativeStage {
         }
         Path tmp = Files.createTempFile(dir, name, ".tmp");
         Files.write(tmp, bytes);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+        // 0755: the probe runs as a sandbox uid; the 0700 directory already keeps others out.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
       return target;

@@ -22,6 +22,9 @@ import java.util.Set;
  * directory gone, so no file of the jails directory is owned by a free uid.
  */
 final class UidAllocator {
+  /** A JVM cannot hold one file lock twice (OverlappingFileLockException): allocators take turns. */
+  private static final Object JVM_LOCK = new Object();
+
   private final Path leaseDir;
   private final int base;
   private final int count;
@@ -35,7 +38,13 @@ final class UidAllocator {
     this.procDir = procDir;
   }
 
-  synchronized int allocate(String sandboxId) throws JailException {
+  int allocate(String sandboxId) throws JailException {
+    synchronized (JVM_LOCK) {
+      return allocateLocked(sandboxId);
+    }
+  }
+
+  private int allocateLocked(String sandboxId) throws JailException {
     try {
       Files.createDirectories(leaseDir);
     } catch (IOException e) {

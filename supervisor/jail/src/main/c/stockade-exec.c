@@ -20,7 +20,8 @@
  *   --tmpfs-size BYTES    size of the jail's /tmp (tmpfs, mode 1777)
  *   --rlimit NAME=VALUE   nofile, fsize, core, nproc (VALUE "inf" = unlimited)
  *   --uid N --gid N       ids the workload runs as (no supplementary groups)
- *   --userns              run in a new user namespace that maps only N->N (uid and gid)
+ *   --userns              run in a new user namespace that maps only N->N (uid and gid),
+ *                         entered after dropping to N, so it grants nothing on the host
  *   --seccomp FILE        classic BPF program (struct sock_filter[]) loaded last before exec
  *   --cwd DIR             working directory (jail path)
  *   --env K=V             one entry of the workload's environment (nothing is inherited)
@@ -252,26 +253,38 @@ static int set_rlimits(const struct opts *o) {
   return 0;
 }
 
-static int write_map(int fd, const char *what, unsigned long id) {
-  char line[64];
-  int n = snprintf(line, sizeof line, "%lu %lu 1\n", id, id);
-  TRY("write_id_map", write(fd, line, n) == n ? 0 : -1, "/proc/self/%s", what);
+static int write_proc_self(const char *file, const char *text) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/%s", file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  TRY("write_id_map", fd, "%s", path);
+  ssize_t n = write(fd, text, strlen(text));
+  int e = errno;
+  close(fd);
+  if (n != (ssize_t)strlen(text)) return fail("write_id_map", e, "%s", path);
   return 0;
 }
 
+static int drop_bounding_set(const struct opts *o);
+
+/* Runs after set_ids: an unprivileged process may create a user namespace and map exactly its
+ * own uid and gid into it, once setgroups is denied (user_namespaces(7), "Defining user and
+ * group ID mappings"). A map written from inside the new namespace is bound to the namespace
+ * the opener was in, so nothing is opened early. */
 static int enter_user_ns(const struct opts *o) {
   if (!o->userns) return 0;
-  /* The maps are opened before unshare: the kernel checks the opener's credentials, which still
-   * hold CAP_SETUID/CAP_SETGID in the parent namespace (user_namespaces(7), "Defining ..."). */
-  int ufd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
-  TRY("open_uid_map", ufd, "/proc/self/uid_map");
-  int gfd = open("/proc/self/gid_map", O_WRONLY | O_CLOEXEC);
-  TRY("open_gid_map", gfd, "/proc/self/gid_map");
+  char map[64];
+  /* setuid made us non-dumpable, which hands /proc/self to root; make it ours again. execve of
+   * the workload resets this flag anyway. */
+  TRY("set_dumpable", prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "1");
   TRY("unshare_user", unshare(CLONE_NEWUSER), "user");
-  if (write_map(ufd, "uid_map", o->uid) < 0 || write_map(gfd, "gid_map", o->gid) < 0) return -1;
-  close(ufd);
-  close(gfd);
-  return 0;
+  if (write_proc_self("setgroups", "deny")) return -1;
+  snprintf(map, sizeof map, "%u %u 1\n", (unsigned)o->uid, (unsigned)o->uid);
+  if (write_proc_self("uid_map", map)) return -1;
+  snprintf(map, sizeof map, "%u %u 1\n", (unsigned)o->gid, (unsigned)o->gid);
+  if (write_proc_self("gid_map", map)) return -1;
+  /* A new user namespace starts with a full bounding set: drop it again. */
+  return drop_bounding_set(o);
 }
 
 static int last_cap(void) {
@@ -412,7 +425,7 @@ static int outer_wait(int console_in, long long console_max) {
 static int workload(const struct opts *o, int console_out) {
   if (arm_parent_death(o) || make_mounts_private(o) || bind_root(o) || mount_proc(o) || build_dev(o) ||
       mount_tmp(o) || bind_mounts(o) || pivot_into_root(o) || remount_root_readonly(o) ||
-      set_hostname(o) || set_rlimits(o) || enter_user_ns(o) || drop_bounding_set(o) || set_ids(o) ||
+      set_hostname(o) || set_rlimits(o) || drop_bounding_set(o) || set_ids(o) || enter_user_ns(o) ||
       drop_capabilities(o))
     return 127;
   /* ---- privileges are gone from here on ---- */

@@ -69,10 +69,15 @@ record JailPlan(JailSpec spec, String jailExecutable, List<PlannedMount> mounts,
     }
     String jailExe = null;
     for (PlannedMount m : mounts) {
+      String candidate = null;
       if (m.directory() && exe.startsWith(m.hostPath())) {
-        jailExe = (m.jailPath() + "/" + m.hostPath().relativize(exe)).replaceAll("/+", "/");
+        candidate = (m.jailPath() + "/" + m.hostPath().relativize(exe)).replaceAll("/+", "/");
       } else if (exe.equals(m.hostPath())) {
-        jailExe = m.jailPath();
+        candidate = m.jailPath();
+      }
+      // Prefer the program's own host path: programs such as QEMU find their data relative to it.
+      if (candidate != null && (jailExe == null || candidate.equals(exe.toString()))) {
+        jailExe = candidate;
       }
     }
     if (jailExe == null) { // not visible through a mount: bind the file itself, at its host path

@@ -69,12 +69,12 @@ public final class LinuxJailLauncher implements JailLauncher {
     for (Path p : cgroup.dirs()) {
       existing = Files.exists(existing) ? existing : p;
     }
-    if (Files.exists(existing) || uids.find(spec.sandboxId()).isPresent()) {
+    if (Files.exists(existing)) {
       // Never clean up here: that would tear down the sandbox that already has this id.
       throw new JailException("jail_exists", Errno.EEXIST, "sandbox " + spec.sandboxId() + " already has "
-          + (Files.exists(existing) ? existing : "a uid lease") + ": destroy it (cleanup) or use another id");
+          + existing + ": destroy it (cleanup) or use another id");
     }
-    int uid = uids.allocate(spec.sandboxId());
+    int uid = reserveUid(spec.sandboxId());
     Process process = null;
     try {
       JailDirectory dir = JailDirectory.create(config.jailsDir(), plan, uid, uid);
@@ -111,6 +111,17 @@ public final class LinuxJailLauncher implements JailLauncher {
       }
       throw new JailException("prepare", e instanceof IOException ? Errno.of((IOException) e) : 0,
           "sandbox " + spec.sandboxId() + ": " + e, e);
+    }
+  }
+
+  @Override
+  public int reserveUid(String sandboxId) throws JailException {
+    if (!sandboxId.matches("[a-z0-9-]{1,32}")) {
+      throw new JailException("validate", Errno.EINVAL, "sandboxId \"" + sandboxId + "\" is not valid: use [a-z0-9-]{1,32}");
+    }
+    synchronized (uids) {
+      OptionalInt leased = uids.find(sandboxId);
+      return leased.isPresent() ? leased.getAsInt() : uids.allocate(sandboxId);
     }
   }
 

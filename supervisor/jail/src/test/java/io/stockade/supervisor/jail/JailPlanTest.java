@@ -67,7 +67,7 @@ class JailPlanTest {
   void resolvesTheExecutableAndDeviceNumbers() throws Exception {
     JailPlan plan = JailPlan.of(spec("s", Path.of("/bin/true"), SystemMounts.readOnly(), List.of("null", "urandom"), "/"));
     // /bin/true is reached through the /bin or /usr mount, not bound separately.
-    assertThat(plan.jailExecutable()).isIn("/bin/true", "/usr/bin/true");
+    assertThat(plan.jailExecutable()).isEqualTo(Path.of("/bin/true").toRealPath().toString());
     assertThat(plan.mounts()).hasSameSizeAs(SystemMounts.readOnly());
     assertThat(plan.devices()).containsExactly(
         new JailPlan.DeviceNode("null", 'c', 1, 3, true), new JailPlan.DeviceNode("urandom", 'c', 1, 9, true));

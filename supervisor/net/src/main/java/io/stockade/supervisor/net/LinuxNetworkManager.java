@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class LinuxNetworkManager implements NetworkManager, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LinuxNetworkManager.class);
-  static final int PROBE_TIMEOUT_MS = 500;
+  /**
+   * Generous because the answer needs the kernel's link-watch work (it activates the TAP's queue),
+   * which waits for the RTNL lock behind any namespace teardown in progress; usually it takes < 1 ms.
+   */
+  static final int PROBE_TIMEOUT_MS = 3000;
 
   private final NetConfig config;
   private final Plumbing plumbing;
@@ -89,17 +93,19 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     int slot = leases.acquire(sandboxId);
     inFlight.add(slot);
     SlotAddresses a = SlotAddresses.of(config, slot);
+    TapProbe probe = null;
     try {
       plumbing.createNamespace(a);
       plumbing.sysctls(a);
       plumbing.hostLinks(a);
       plumbing.sandboxLinks(a, jailUid, jailGid);
+      probe = TapProbe.open(a);
       TableModel table = SandboxFirewall.build(config, a, allow, egress.rateBytesPerSecond());
       plumbing.applySandbox(a, table.batch, "install sandbox firewall");
       verifySandbox(a, table);
       plumbing.applyHost(HostFirewall.element(config, "add", a), "add host element");
       verifyHostElement(a);
-      String refusal = TapProbe.probe(a, PROBE_TIMEOUT_MS);
+      String refusal = probe.probe(PROBE_TIMEOUT_MS);
       if (refusal != null) {
         throw new NetworkException("probe denied egress", "sandbox " + sandboxId + ": " + refusal
             + ": the firewall in " + a.netnsPath() + " does not refuse denied traffic; check that"
@@ -110,10 +116,17 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
           Ipv4.format(a.guest()), SlotAddresses.LINK_PREFIX, Ipv4.format(a.gateway()),
           config.resolver().map(List::of).orElse(List.of()));
     } catch (NetworkException | RuntimeException e) {
+      if (probe != null) {
+        probe.close();
+        probe = null;
+      }
       plumbing.teardown(a);
       leases.release(slot);
       throw e;
     } finally {
+      if (probe != null) {
+        probe.close();
+      }
       inFlight.remove(slot);
     }
   }

@@ -186,9 +186,9 @@ final class TestBed implements AutoCloseable {
     }
     long links = sh("ip", "-n", hostNs, "-o", "link", "show").lines()
         .filter(l -> l.contains(prefix + "h")).count();
-    String set = shQuiet("ip", "netns", "exec", hostNs, "nft", "list", "set", "inet", prefix,
+    String set = shQuiet("ip", "netns", "exec", hostNs, "nft", "-j", "list", "set", "inet", prefix,
         "sandboxes");
-    long elements = set.lines().filter(l -> l.contains(prefix + "h")).count();
+    long elements = set.isBlank() ? 0 : HostFirewall.elements(Nft.JSON.readTree(set)).size();
     long leases;
     try (var s = Files.list(stateDir)) {
       leases = s.count();

@@ -36,6 +36,14 @@ final class TapProbe implements AutoCloseable {
     return new TapProbe(a, fd);
   }
 
+  /** Sets the TAP's owner and group (the VMM's jail uid/gid). */
+  void setOwner(int uid, int gid) throws NetworkException {
+    if (Libc.setTapOwner(tun, uid, gid) != 0) {
+      throw new NetworkException("set TAP owner", "cannot give TAP " + SlotAddresses.TAP + " in "
+          + a.netnsPath() + " to " + uid + ":" + gid + " (errno " + Libc.errno() + ")");
+    }
+  }
+
   @Override
   public void close() {
     Libc.close(tun);

@@ -53,7 +53,8 @@ class NetworkLifecycleTest {
 
   @Test
   void reconcileAfterACrashRemovesEverything() throws Exception {
-    LinuxNetworkManager crashed = LinuxNetworkManager.create(bed.config());
+    // With spare slots, so that a crash also strands pre-built ones.
+    LinuxNetworkManager crashed = LinuxNetworkManager.create(bed.config().withPoolSize(2));
     crashed.attach("sb-1", 4242, 4242, WEB);
     crashed.attach("sb-2", 4242, 4242, WEB);
     SandboxNetwork kept = crashed.attach("sb-3", 4242, 4242, WEB);
@@ -79,7 +80,6 @@ class NetworkLifecycleTest {
       Files.writeString(config.stateDir().resolve("slot-7"), "");
       SlotAddresses seven = SlotAddresses.of(config, 7);
       p.createNamespace(seven);
-      p.sysctls(seven);
       p.hostLinks(seven);
       p.createNamespace(SlotAddresses.of(config, 8));
       p.applyHost(HostFirewall.element(config, "add", SlotAddresses.of(config, 9)), "test");
@@ -91,18 +91,39 @@ class NetworkLifecycleTest {
 
   @Test
   void twoHundredCyclesLeaveNothing() throws Exception {
-    try (LinuxNetworkManager m = LinuxNetworkManager.create(bed.config())) {
+    LinuxNetworkManager m = LinuxNetworkManager.create(bed.config().withPoolSize(2));
+    try {
       for (int i = 0; i < 200; i++) {
-        m.attach("cycle-" + i, 4242, 4242, WEB);
+        SandboxNetwork n = m.attach("cycle-" + i, 4242, 4242, WEB);
+        assertThat(TestBed.sh("ip", "-n", n.netnsPath().getFileName().toString(), "-d", "link",
+            "show", "tap0")).contains("user 4242");
         if (i % 2 == 0) {
           m.detach("cycle-" + i);
         } else {
           m.detachAsync("cycle-" + i).get();
         }
       }
-      assertThat(bed.leftovers()).isZero();
-      assertThat(Optional.ofNullable(m.netnsPath("cycle-199").orElse(null))).isEmpty();
+      assertThat(m.netnsPath("cycle-199")).isEmpty();
+    } finally {
+      m.close(); // removes the spare slots
     }
+    assertThat(bed.leftovers()).isZero();
+  }
+
+  @Test
+  void spareSlotsAreDenyAllAndReconcileKeepsThem() throws Exception {
+    try (LinuxNetworkManager m = LinuxNetworkManager.create(bed.config().withPoolSize(3))) {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+          .until(() -> bed.leftovers() == 3 * 3); // netns + host veth + lease, no element
+      m.reconcile(Set.of());
+      assertThat(bed.leftovers()).isEqualTo(9);
+      SandboxNetwork n = m.attach("sb-1", 4242, 4242, WEB);
+      String guest = bed.plugGuest(n);
+      bed.listen(bed.inetNs, "0.0.0.0", 443);
+      assertThat(bed.connects(guest, "198.51.100.1", 443)).isTrue();
+      m.detach("sb-1");
+    }
+    assertThat(bed.leftovers()).isZero();
   }
 
   @Test
@@ -161,7 +182,6 @@ class NetworkLifecycleTest {
     SlotAddresses a = SlotAddresses.of(config, 42);
     try {
       p.createNamespace(a);
-      p.sysctls(a);
       p.hostLinks(a);
       p.sandboxLinks(a, 4242, 4242);
       assertThat(TapProbe.probe(a, 200)).startsWith("no refusal");

@@ -79,7 +79,8 @@ final class TestBed implements AutoCloseable {
         .withNames(prefix, prefix)
         .withUplink(prefix + "up")
         .withResolver("198.51.100.53")
-        .withPool("10.213.0.0/16", 1, 1000);
+        .withPool("10.213.0.0/16", 1, 1000)
+        .withPoolSize(0);
   }
 
   void netns(String name) throws Exception {

@@ -43,11 +43,19 @@ public final class NetworkSetupBench {
           .withResolver("198.51.100.53")
           .withPool("10.213.0.0/16", 1, 4000);
       System.out.println("population   what                       p50 ms   p99 ms   max ms");
-      try (LinuxNetworkManager m = LinuxNetworkManager.create(config)) {
+      System.out.println("-- manager, no spare slots (everything built on attach)");
+      try (LinuxNetworkManager m = LinuxNetworkManager.create(config.withPoolSize(0))) {
         for (int n : tiers(max)) {
-          runManager(m, n);
+          runManager(m, n, false);
         }
       }
+      System.out.println("-- manager, 8 spare slots, attach arriving when a spare is ready");
+      try (LinuxNetworkManager m = LinuxNetworkManager.create(config.withPoolSize(8))) {
+        for (int n : tiers(max)) {
+          runManager(m, n, true);
+        }
+      }
+      System.out.println("-- by hand, one ip/nft command per step");
       for (int n : tiers(max)) {
         runByHand(n);
       }
@@ -60,9 +68,13 @@ public final class NetworkSetupBench {
     return java.util.stream.IntStream.of(1, 100, max).filter(n -> n <= max).distinct().toArray();
   }
 
-  private static void runManager(LinuxNetworkManager m, int n) throws Exception {
+  private static void runManager(LinuxNetworkManager m, int n, boolean waitForSpare)
+      throws Exception {
     double[] setup = new double[n];
     for (int i = 0; i < n; i++) {
+      while (waitForSpare && m.spareSlots() == 0) {
+        Thread.sleep(5);
+      }
       long t0 = System.nanoTime();
       m.attach("bench-" + i, 4242, 4242, SPEC);
       setup[i] = ms(t0);

@@ -324,6 +324,11 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     }
   }
 
+  /** Pre-built slots ready for the next attach (see {@link NetConfig#poolSize()}). */
+  public int spareSlots() {
+    return pool.ready();
+  }
+
   /** The namespace path of an attached sandbox (for tests and diagnostics). */
   public Optional<Path> netnsPath(String sandboxId) {
     return Optional.ofNullable(live.get(sandboxId)).map(l -> l.addresses().netnsPath());

@@ -103,6 +103,10 @@ final class Plumbing {
             + a.hostVeth() + "\" . " + Ipv4.format(a.guest()) + " }"));
   }
 
+  JsonNode listRuleset() throws NetworkException {
+    return parse("read host ruleset", nft(host, "read host ruleset", "list ruleset"));
+  }
+
   JsonNode listCounters(SlotAddresses a) throws NetworkException {
     return parse("read counters", nft(Optional.of(a.netnsPath()), "read counters",
         "list counters table inet " + SandboxFirewall.TABLE));

@@ -58,6 +58,10 @@ final class SlotPool implements AutoCloseable {
     return a;
   }
 
+  int ready() {
+    return ready.size();
+  }
+
   /** Slots the pool holds (kept by reconcile). */
   Set<Integer> slots() {
     synchronized (owned) {

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * key-value map a snapshot saves and a restore brings back) and powers off on request.
  */
 public final class FakeGuest {
-  private final Path console;
+  private volatile Path console;
   private final String readyLine;
   private final Runnable powerOff;
   public final Map<String, String> memory = new ConcurrentHashMap<>();
@@ -27,6 +27,11 @@ public final class FakeGuest {
     this.console = console;
     this.readyLine = readyLine;
     this.powerOff = powerOff;
+  }
+
+  /** Where the guest's serial output goes (cloud-hypervisor: the file named in its config). */
+  public void printTo(Path file) {
+    console = file;
   }
 
   public void boot() {

@@ -107,6 +107,7 @@ final class CloudHypervisorInstance implements VmInstance {
       try (Stream<Path> s = Files.list(out)) {
         for (Path f : s.toList()) {
           Files.move(f, directory.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+          SandboxFiles.readableBySandboxes(directory.resolve(f.getFileName()));
           files.add(f.getFileName().toString());
         }
       }

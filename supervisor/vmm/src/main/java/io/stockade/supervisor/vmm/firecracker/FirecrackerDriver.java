@@ -142,6 +142,11 @@ public final class FirecrackerDriver implements VmmDriver {
       return null;
     }
     disks.put(spec.sandboxId(), disk);
+    try {
+      SandboxFiles.openToSandbox(disk);
+    } catch (IOException e) {
+      throw new VmmException("launch " + spec.sandboxId() + ": cannot open " + disk + " to the sandbox: " + e.getMessage(), e);
+    }
     return disk;
   }
 

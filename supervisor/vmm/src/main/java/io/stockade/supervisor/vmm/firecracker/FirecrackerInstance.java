@@ -96,6 +96,8 @@ final class FirecrackerInstance implements VmInstance {
       api.createSnapshot("/run/snapshot.vmstate", "/run/snapshot.mem");
       Files.move(run.resolve("snapshot.vmstate"), directory.resolve("vm.state"), StandardCopyOption.REPLACE_EXISTING);
       Files.move(run.resolve("snapshot.mem"), directory.resolve("memory.bin"), StandardCopyOption.REPLACE_EXISTING);
+      SandboxFiles.readableBySandboxes(directory.resolve("vm.state"));
+      SandboxFiles.readableBySandboxes(directory.resolve("memory.bin"));
       List<String> files = new ArrayList<>(List.of("vm.state", "memory.bin"));
       if (setup.disk() != null) {
         DiskCopy.copy(setup.disk(), directory.resolve("disk.raw"));

@@ -76,8 +76,12 @@ public final class VarlinkJson {
     mapper.coercionConfigDefaults()
         .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
         .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+    // ... and 5, true or 1.5 are not strings.
     mapper.coercionConfigFor(LogicalType.Textual)
-        .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
+        .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
     mapper.coercionConfigFor(LogicalType.Enum)
         .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
     mapper.coercionConfigFor(LogicalType.DateTime)

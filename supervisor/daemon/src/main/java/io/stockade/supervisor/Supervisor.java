@@ -60,7 +60,7 @@ public final class Supervisor {
     Metrics metrics = new Metrics();
     StateStore store = new StateStore(config.path("stateDir"));
     lifecycle =
-        new Lifecycle(wiring.drivers(), wiring.images(), wiring.network(), policy::get, store, settings(), metrics);
+        new Lifecycle(wiring.drivers(), wiring.images(), wiring.network(), policy::get, store, settings(), metrics, wiring.uids());
     Reconciler.Report r = lifecycle.reconcile();
     LOG.info("reconciled: {} reattached, {} gone (cleaned up), {} idle, {} unreadable state files",
         r.reattached().size(), r.gone().size(), r.idle().size(), r.unreadable());
@@ -143,7 +143,7 @@ public final class Supervisor {
         config.path("snapshotsDir"),
         (int) config.integer("defaults.vcpus"),
         config.integer("defaults.memoryMiB"),
-        config.string("defaults.image"),
+        config.string("defaults.image").isEmpty() ? wiring.defaultImage() : config.string("defaults.image"),
         (int) config.integer("defaults.readyTimeoutSeconds"),
         (int) config.integer("console.lines"),
         (int) config.integer("uidRange.first"),

@@ -2,6 +2,7 @@ package io.stockade.supervisor;
 
 import io.stockade.images.ImageResolver;
 import io.stockade.policy.Authorizer;
+import io.stockade.supervisor.lifecycle.UidReserver;
 import io.stockade.supervisor.net.NetworkManager;
 import io.stockade.supervisor.vmm.VmmDriver;
 import io.stockade.supervisor.vmm.VmmKind;
@@ -15,9 +16,17 @@ import java.util.Map;
  * @param images resolves image references to verified files
  * @param network builds and removes sandbox networks
  * @param policy loads the policy: at start and again on SIGHUP
+ * @param uids leases workload uids before launch (the jail launcher); null = the daemon's own
+ *     allocation from uidRange
+ * @param defaultImage the catalog's default image, used when the configuration names none
  */
 public record Wiring(
-    Map<VmmKind, VmmDriver> drivers, ImageResolver images, NetworkManager network, PolicySource policy) {
+    Map<VmmKind, VmmDriver> drivers,
+    ImageResolver images,
+    NetworkManager network,
+    PolicySource policy,
+    UidReserver uids,
+    String defaultImage) {
 
   /** Loads the policy in force; throws with the reason when it is broken. */
   @FunctionalInterface

@@ -58,6 +58,20 @@ final class SlotLeases {
             + " reconcile to free leases of dead ones, or raise NetConfig.slotCount");
   }
 
+  /** Rewrites a held lease for a new owner (temp file + rename: never a torn lease). */
+  void assign(int slot, String sandboxId) throws NetworkException {
+    Path file = file(slot);
+    Path tmp = dir.resolve(".slot-" + slot + ".tmp");
+    try {
+      Files.write(tmp, sandboxId.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
+          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new NetworkException("lease slot", "cannot rewrite lease " + file + ": " + e, e);
+    }
+  }
+
   void release(int slot) {
     try {
       Files.deleteIfExists(file(slot));

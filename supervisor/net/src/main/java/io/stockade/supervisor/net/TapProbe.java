@@ -11,45 +11,75 @@ import java.util.concurrent.atomic.AtomicReference;
  * namespace's answer: the egress chain must reject it (ICMP admin-prohibited or TCP reset). Silence
  * means the packet went somewhere unchecked or the namespace is broken; either fails the attach.
  */
-final class TapProbe {
+final class TapProbe implements AutoCloseable {
   private static final int RESEND_MS = 5;
   static final long PROBE_DESTINATION = Ipv4.parse("169.254.169.254");
 
-  private TapProbe() {}
+  private final SlotAddresses a;
+  private final int tun;
+
+  private TapProbe(SlotAddresses a, int tun) {
+    this.a = a;
+    this.tun = tun;
+  }
+
+  /**
+   * Opens the TAP early: that turns its carrier on, and by the time {@link #probe} runs the kernel
+   * has usually activated its queue (see there).
+   */
+  static TapProbe open(SlotAddresses a) throws NetworkException {
+    int fd = openTap(a);
+    if (fd < 0) {
+      throw new NetworkException("open TAP", "cannot open TAP " + SlotAddresses.TAP + " in "
+          + a.netnsPath() + " (errno " + -fd + "): check /dev/net/tun and the tun module");
+    }
+    return new TapProbe(a, fd);
+  }
+
+  /** Sets the TAP's owner and group (the VMM's jail uid/gid). */
+  void setOwner(int uid, int gid) throws NetworkException {
+    if (Libc.setTapOwner(tun, uid, gid) != 0) {
+      throw new NetworkException("set TAP owner", "cannot give TAP " + SlotAddresses.TAP + " in "
+          + a.netnsPath() + " to " + uid + ":" + gid + " (errno " + Libc.errno() + ")");
+    }
+  }
+
+  @Override
+  public void close() {
+    Libc.close(tun);
+  }
+
+  /** One-shot form for tests: open, probe, close. */
+  static String probe(SlotAddresses a, int timeoutMs) throws NetworkException {
+    try (TapProbe p = open(a)) {
+      return p.probe(timeoutMs);
+    }
+  }
 
   /** Returns null when the probe was refused as it must be, else what went wrong. */
-  static String probe(SlotAddresses a, int timeoutMs) {
-    int tun = openTap(a);
-    if (tun < 0) {
-      return "cannot open TAP " + SlotAddresses.TAP + " in " + a.netnsPath() + " (errno " + -tun
-          + ")";
-    }
-    try {
-      int sport = 20_000 + ThreadLocalRandom.current().nextInt(40_000);
-      byte[] syn = synFrame(a, sport);
-      long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-      byte[] buf = new byte[2048];
-      // Opening the TAP turns its carrier on, but the kernel activates its queue only when the
-      // link-watch work runs a moment later; an answer sent before that is dropped. So the SYN is
-      // repeated every few milliseconds until an answer comes back.
-      while (System.nanoTime() < deadline) {
-        if (Libc.write(tun, syn) != syn.length) {
-          return "cannot write the probe frame to the TAP (errno " + Libc.errno() + ")";
-        }
-        long resend = Math.min(deadline, System.nanoTime() + RESEND_MS * 1_000_000L);
-        int left;
-        while ((left = (int) ((resend - System.nanoTime()) / 1_000_000L)) > 0
-            && Libc.pollIn(tun, left)) {
-          long n = Libc.read(tun, buf);
-          if (n > 0 && isRefusal(ByteBuffer.wrap(buf, 0, (int) n), a, sport)) {
-            return null;
-          }
+  String probe(int timeoutMs) {
+    int sport = 20_000 + ThreadLocalRandom.current().nextInt(40_000);
+    byte[] syn = synFrame(a, sport);
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    byte[] buf = new byte[2048];
+    // Opening the TAP turns its carrier on, but the kernel activates its queue only when the
+    // link-watch work runs a moment later; an answer sent before that is dropped. So the SYN is
+    // repeated every few milliseconds until an answer comes back.
+    while (System.nanoTime() < deadline) {
+      if (Libc.write(tun, syn) != syn.length) {
+        return "cannot write the probe frame to the TAP (errno " + Libc.errno() + ")";
+      }
+      long resend = Math.min(deadline, System.nanoTime() + RESEND_MS * 1_000_000L);
+      int left;
+      while ((left = (int) ((resend - System.nanoTime()) / 1_000_000L)) > 0
+          && Libc.pollIn(tun, left)) {
+        long n = Libc.read(tun, buf);
+        if (n > 0 && isRefusal(ByteBuffer.wrap(buf, 0, (int) n), a, sport)) {
+          return null;
         }
       }
-      return "no refusal within " + timeoutMs + " ms for a SYN to 169.254.169.254:80";
-    } finally {
-      Libc.close(tun);
     }
+    return "no refusal within " + timeoutMs + " ms for a SYN to 169.254.169.254:80";
   }
 
   /**

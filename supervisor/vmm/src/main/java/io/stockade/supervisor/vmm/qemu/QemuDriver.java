@@ -144,6 +144,11 @@ public final class QemuDriver implements VmmDriver {
       return null;
     }
     disks.put(spec.sandboxId(), disk);
+    try {
+      SandboxFiles.openToSandbox(disk);
+    } catch (IOException e) {
+      throw new VmmException("launch " + spec.sandboxId() + ": cannot open " + disk + " to the sandbox: " + e.getMessage(), e);
+    }
     return disk;
   }
 

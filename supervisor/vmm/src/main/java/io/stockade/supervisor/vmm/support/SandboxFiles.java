@@ -40,6 +40,21 @@ public final class SandboxFiles {
     }
   }
 
+  /**
+   * Makes a disk the jailed VMM writes readable and writable by any uid. The jail's uid is
+   * allocated inside the launch, so the file cannot be given to it beforehand; what keeps other
+   * users out is the sandbox directory (0700, root), and other sandboxes never get the file bound
+   * into their jails. A bind mount does not need the path's directories to be searchable.
+   */
+  public static void openToSandbox(Path file) throws java.io.IOException {
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+  }
+
+  /** Snapshot files a later jail (another uid) must read: world-readable inside a 0700 directory. */
+  public static void readableBySandboxes(Path file) throws java.io.IOException {
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
   public static void deleteQuietly(Path file) {
     try {
       if (file != null) {

@@ -256,7 +256,12 @@ public final class QemuDriver implements VmmDriver {
 
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    return QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout()).map(v -> (VmInstance) v);
+    Optional<QemuInstance> vm = QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout());
+    String disk = state.getOrDefault("disk", "");
+    if (vm.isPresent() && !disk.isEmpty()) {
+      disks.put(sandboxId, Path.of(disk)); // so that cleanup(id) after a restart removes it
+    }
+    return vm.map(v -> v);
   }
 
   @Override

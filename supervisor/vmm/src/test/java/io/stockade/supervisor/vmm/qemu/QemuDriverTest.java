@@ -82,9 +82,16 @@ class QemuDriverTest {
     vm.writeConsole("echo alive-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
     awaitConsole(vm, "alive-42");
 
-    vm.requestShutdown();
+    // A restarted supervisor: the old QMP connection is gone, a new driver reattaches.
+    ((QemuInstance) vm).closeConnections();
+    QemuDriver restarted = QemuDriver.create(jail, images, QEMU, QemuOptions.of("tcg", 0));
+    VmInstance again = restarted.reattach(vm.sandboxId(), vm.persistentState()).orElseThrow();
+    assertThat(((QemuInstance) again).status()).isEqualTo("running");
+
+    again.requestShutdown();
     assertThat(vm.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(0);
-    assertThat(vm.guestRequestedShutdown()).isTrue();
+    assertThat(again.guestRequestedShutdown()).isTrue();
+    assertThat(restarted.reattach(vm.sandboxId(), vm.persistentState())).isEmpty();
     assertThat(Files.readString(vm.consoleLog())).contains("reboot: Power down");
   }
 

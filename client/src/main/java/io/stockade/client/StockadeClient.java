@@ -298,15 +298,18 @@ public final class StockadeClient implements AutoCloseable {
 
   private String remedy(IOException e) {
     String message = String.valueOf(e.getMessage());
-    if (!Files.exists(socket)) {
-      return "no such socket: is stockade-supervisor running (systemctl status stockade)? "
-          + "Point --socket or STOCKADE_SOCKET at its socket";
-    }
+    // Permission first: an unsearchable directory also makes the socket look absent.
     if (message.contains("Permission denied")) {
-      return "this user may not open the socket: ask the operator to add it to the socket's group";
+      return "this user may not open the socket: ask the operator to add it to the socket's group"
+          + " (stockade, in the shipped stockade.socket unit)";
+    }
+    if (!Files.exists(socket)) {
+      return "no such socket: is the supervisor installed and running"
+          + " (systemctl status stockade.socket stockade.service)? Point --socket or STOCKADE_SOCKET at its socket";
     }
     if (message.contains("Connection refused")) {
-      return "the socket exists but nobody listens: the supervisor is not running (systemctl start stockade)";
+      return "the socket exists but nobody listens: the supervisor is not running"
+          + " (systemctl start stockade.socket)";
     }
     if (e instanceof SocketException && !Files.isReadable(socket)) {
       return "the socket is not accessible to this user";

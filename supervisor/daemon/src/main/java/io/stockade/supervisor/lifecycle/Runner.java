@@ -189,8 +189,9 @@ final class Runner {
       }
       boolean clean = vm.guestRequestedShutdown() || (status == 0);
       target = clean ? SandboxState.STOPPED : SandboxState.FAILED;
+      // A program's own exit is not a guest power-off, whatever the driver calls it.
       reason =
-          vm.guestRequestedShutdown()
+          vm.guestRequestedShutdown() && vm.kind() != VmmKind.PROCESS
               ? "guest powered off"
               : "exited on its own with status " + status;
     }

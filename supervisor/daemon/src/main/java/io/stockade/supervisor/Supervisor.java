@@ -22,7 +22,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -64,6 +67,14 @@ public final class Supervisor {
     Reconciler.Report r = lifecycle.reconcile();
     LOG.info("reconciled: {} reattached, {} gone (cleaned up), {} idle, {} unreadable state files",
         r.reattached().size(), r.gone().size(), r.idle().size(), r.unreadable());
+    if (wiring.orphans() != null) {
+      Set<String> known = new HashSet<>();
+      lifecycle.all().forEach(v -> known.add(v.id()));
+      List<String> swept = wiring.orphans().sweep(known);
+      if (!swept.isEmpty()) {
+        LOG.warn("removed {} orphaned jails that no state file names: {}", swept.size(), swept);
+      }
+    }
 
     Optional<AFUNIXServerSocket> inherited = SocketActivation.inherited();
     Path socketPath = config.path("socketPath");

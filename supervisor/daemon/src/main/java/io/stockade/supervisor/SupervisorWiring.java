@@ -30,6 +30,7 @@ import io.stockade.supervisor.vmm.qemu.QemuOptions;
 import io.stockade.supervisor.vmm.support.HostTsc;
 import java.util.ArrayList;
 import java.util.List;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -80,9 +81,30 @@ public final class SupervisorWiring {
         LOG.warn("QEMU binary {} not found: qemu sandboxes are unavailable (set vmm.qemu)", qemu);
       }
     }
-    JailLauncher uidSource = jail;
+    JailLauncher j = jail;
     return new Wiring(drivers, images, network(config), policy(config.path("policyDir")),
-        uidSource == null ? null : uidSource::reserveUid, defaultImage);
+        j == null ? null : j::reserveUid, defaultImage,
+        j == null ? null : known -> sweepJails(config.path("jailsDir"), known, j));
+  }
+
+  /**
+   * Jails under {@code jailsDir} whose sandbox has no state file (lost, or removed by hand while
+   * the workload ran): killed and removed through the jail's own cleanup, uid lease included.
+   */
+  static List<String> sweepJails(Path jailsDir, Set<String> known, JailLauncher jail) {
+    List<String> swept = new ArrayList<>();
+    File[] entries = jailsDir.toFile().listFiles(File::isDirectory);
+    if (entries == null) {
+      return swept;
+    }
+    for (File f : entries) {
+      String id = f.getName();
+      if (id.matches("[a-z0-9-]{1,32}") && !known.contains(id)) {
+        jail.cleanup(id);
+        swept.add(id);
+      }
+    }
+    return swept;
   }
 
   static JailConfig jailConfig(SupervisorConfig c) {

@@ -92,6 +92,25 @@ class RealWiringIT {
     List<JsonNode> end = Varlink.asUser(alice, socket, call("Destroy", "{\"id\":\"j\"}"));
     assertThat(end.get(0).path("parameters").path("sandbox").path("state").asText()).isEqualTo("destroyed");
     assertThat(root.resolve("jails").toFile().list()).isNullOrEmpty();
+
+    // A jail whose state file is lost while the supervisor is down is an orphan: the next start
+    // kills and removes it.
+    List<JsonNode> o = Varlink.asUser(alice, socket,
+        call("Create", "{\"spec\":{\"kind\":\"process\",\"name\":\"orphan\",\"command\":[\"/bin/sh\",\"-c\",\"sleep 300\"]}}"),
+        call("Start", "{\"id\":\"orphan\"}"));
+    String orphan = o.get(0).path("parameters").path("sandbox").path("id").asText();
+    long pid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(root.resolve("state/sandboxes/" + orphan + ".json").toFile())
+        .path("driverState").path("pid").asLong();
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+    daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    Files.delete(root.resolve("state/sandboxes/" + orphan + ".json"));
+    daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("stockade.supervisorJar"), "run", "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("supervisor.log").toFile())).start();
+    await().atMost(Duration.ofSeconds(40)).until(() -> read(root.resolve("supervisor.log")).contains("orphaned jails") || !daemon.isAlive());
+    assertThat(read(root.resolve("supervisor.log"))).contains(orphan);
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+    assertThat(root.resolve("jails/" + orphan)).doesNotExist();
   }
 
   private static String read(Path p) {

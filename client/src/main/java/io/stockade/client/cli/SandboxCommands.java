@@ -29,7 +29,7 @@ final class SandboxCommands {
     c.add(byId("start", "Start a created or stopped sandbox and wait until it runs.", (cl, id) -> cl.start(id)));
     c.add(new Command("stop", List.of(), "ID [--timeout SECONDS] [--force]",
         "Stop a sandbox: ask the guest to power off, kill it after the timeout.",
-        "  --timeout SECONDS  how long to wait before killing (default: server's, 10)\n"
+        "  --timeout SECONDS  how long to wait before killing (default: the server's, 10 as shipped)\n"
             + "  --force            kill at once, no graceful shutdown",
         List.of(List.of("--force")), List.of(List.of("--timeout")), SandboxCommands::stop));
     c.add(byId("kill", "Kill everything in a sandbox at once.", (cl, id) -> cl.kill(id)));

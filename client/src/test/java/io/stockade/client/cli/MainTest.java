@@ -99,15 +99,17 @@ class MainTest {
     assertThat(new String(VarlinkJson.toBytes(call.parameters().get("spec")), StandardCharsets.UTF_8)).isEqualTo(
         "{\"kind\":\"process\",\"name\":\"job\",\"command\":[\"/bin/echo\",\"--json\",\"hi\"],\"vcpus\":2,\"memoryMiB\":512,"
             + "\"egress\":[{\"cidr\":\"10.0.0.0/8\",\"protocol\":\"tcp\",\"portFrom\":443,\"portTo\":443}],"
-            + "\"dnsNames\":[\"example.org\"],\"network\":true,\"readyTimeoutSeconds\":60}");
+            + "\"dnsNames\":[\"example.org\"],\"network\":true}");
   }
 
   @Test
   void usageErrorsExitTwoWithoutTouchingTheSocket() {
     assertThat(run("create", "--kind", "vmware", "--image", "x")).isEqualTo(2);
     assertThat(err).contains("unknown sandbox kind 'vmware'").contains("stockade create --help");
-    assertThat(run("create")).isEqualTo(2);
-    assertThat(err).contains("--image is required");
+    assertThat(run("create", "--kind", "process")).isEqualTo(2);
+    assertThat(err).contains("needs a command after --");
+    assertThat(run("create", "--vcpus", "0")).isEqualTo(2);
+    assertThat(err).contains("--vcpus must be at least 1");
     assertThat(run("start")).isEqualTo(2);
     assertThat(err).contains("missing ID");
     assertThat(run("stop", "a", "--bogus")).isEqualTo(2);

@@ -112,7 +112,7 @@ final class RunCommand {
       client.start(id);
       // Everything since the start (as far as the protocol's tail limit reaches).
       try (ReplyStream<String> logs = client.followLogs(id, io.stockade.client.Requests.Logs.MAX_TAIL)) {
-        for (String chunk; (chunk = logs.next()) != null; ) {
+        for (String chunk; !s.output().readerGone() && (chunk = logs.next()) != null; ) {
           SandboxCommands.printLogChunk(s, chunk);
         }
       }

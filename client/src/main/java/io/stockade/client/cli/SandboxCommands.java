@@ -143,7 +143,7 @@ final class SandboxCommands {
       return 0;
     }
     try (ReplyStream<String> stream = s.client().followLogs(id, tail)) {
-      for (String chunk; (chunk = stream.next()) != null; ) {
+      for (String chunk; !s.output().readerGone() && (chunk = stream.next()) != null; ) {
         printLogChunk(s, chunk);
       }
     }
@@ -162,7 +162,7 @@ final class SandboxCommands {
   private static int events(CommandLine args, Command.Session s) throws StockadeException, UsageException {
     List<String> p = args.positionals(0, 1, "ID");
     try (ReplyStream<SandboxEvent> stream = s.client().events(p.isEmpty() ? null : p.get(0))) {
-      for (SandboxEvent e; (e = stream.next()) != null; ) {
+      for (SandboxEvent e; !s.output().readerGone() && (e = stream.next()) != null; ) {
         if (s.output().json) {
           s.output().json(new Replies.Event(e));
         } else {

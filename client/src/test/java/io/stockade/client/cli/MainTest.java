@@ -190,6 +190,29 @@ class MainTest {
   }
 
   @Test
+  void followStopsWhenNobodyReadsTheOutputAnyMore() throws Exception {
+    java.util.concurrent.CountDownLatch hungUp = new java.util.concurrent.CountDownLatch(1);
+    server.on("Logs", (call, ex) -> {
+      ex.continuing(new Replies.Logs("first\n"));
+      if (ex.awaitClientHangUp()) {
+        hungUp.countDown();
+      }
+    });
+    // A stdout whose reader is gone: every write fails, as with "stockade logs -f | head -1".
+    java.io.OutputStream closedPipe = new java.io.OutputStream() {
+      @Override
+      public void write(int b) throws java.io.IOException {
+        throw new java.io.IOException("Broken pipe");
+      }
+    };
+    int code = Main.run(new String[] {"logs", "-f", "a"}, new PrintStream(closedPipe, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        Map.of("STOCKADE_SOCKET", server.socket().toString()));
+    assertThat(code).isZero();
+    assertThat(hungUp.await(5, java.util.concurrent.TimeUnit.SECONDS)).as("the CLI hung up the stream").isTrue();
+  }
+
+  @Test
   void preflightExitsOneWhenACheckFails() {
     server.replies("Preflight", new Replies.Preflight(List.of(
         new PreflightCheck("kvm", CheckStatus.FAIL, "/dev/kvm hangs", "use kind qemu (TCG)"),

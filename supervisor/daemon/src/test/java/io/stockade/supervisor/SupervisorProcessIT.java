@@ -148,6 +148,21 @@ class SupervisorProcessIT {
   }
 
   @Test
+  void sighupReloadsPolicyAndABrokenOneKeepsThePrevious() throws Exception {
+    DaemonProcess d = daemon("").start(Map.of());
+    Path policy = d.root.resolve("policy/10-test.json");
+    Files.writeString(policy, "{\"version\": 1, \"rules\": [{\"uids\": [4242], \"grant\": {\"kinds\": [\"process\"], \"commands\": [\"/bin/sh\"], \"maxSandboxes\": 1, \"maxVcpus\": 1, \"maxMemoryMiB\": 256}}]}");
+    new ProcessBuilder("kill", "-HUP", Long.toString(d.process().pid())).start().waitFor();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(d.log).contains("policy reloaded"));
+    Files.writeString(policy, "{\"version\": 1, \"rules\": [{\"uids\": [4242], \"grant\": {\"kinds\": [\"nonsense\"]}}]}");
+    new ProcessBuilder("kill", "-HUP", Long.toString(d.process().pid())).start().waitFor();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(d.log).contains("previous policy stays in force"));
+    assertThat(Files.readString(d.log)).contains("10-test.json");
+    assertThat(d.call("Ping", "{}").has("parameters")).isTrue();
+    assertThat(d.signalAndWait("TERM", Duration.ofSeconds(30))).isZero();
+  }
+
+  @Test
   void socketActivationUsesTheInheritedSocket() throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-socket-activate")), "systemd-socket-activate is not installed");
     DaemonProcess d = daemon("");

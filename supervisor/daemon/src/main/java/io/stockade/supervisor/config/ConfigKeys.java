@@ -37,7 +37,7 @@ final class ConfigKeys {
           ConfigKey.integer("uidRange.count", 65536, null, "uids in the range (most sandboxes at once)"),
           ConfigKey.string("network.hostNetns", "", null, "namespace sandboxes route through (empty: the host's)"),
           ConfigKey.string("network.addressPool", "10.213.0.0/16", null, "IPv4 pool for sandbox links"),
-          ConfigKey.string("network.uplink", "", null, "uplink interface (empty: the default route's)"),
+          ConfigKey.string("network.uplink", "", null, "interface sandbox traffic is masqueraded to (empty: no NAT, route the pool yourself)"),
           ConfigKey.string("network.resolver", "", null, "the one DNS server guests may use (empty: no DNS)"),
           ConfigKey.string("monitor.listen", "", "STOCKADE_MONITOR_LISTEN", "read-only HTTP: 127.0.0.1:PORT or a socket path; empty = off"),
           ConfigKey.integer("api.maxConnections", 64, null, "connections served at once"),

@@ -54,7 +54,8 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     this.leases = new SlotLeases(config.stateDir(), config.firstSlot(), config.slotCount());
     this.teardown = Executors.newFixedThreadPool(2, daemon("stockade-net-teardown"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemon("stockade-net-dns"));
-    this.pool = new SlotPool(config.poolSize(), leases, new SlotPool.Builder() {
+    this.pool = new SlotPool(config.poolSize(), leases, () -> !inFlight.isEmpty(),
+        new SlotPool.Builder() {
       @Override
       public void prepare(SlotAddresses a) throws NetworkException {
         LinuxNetworkManager.this.prepare(a);
@@ -132,13 +133,16 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       }
       t[1] = System.nanoTime();
       leases.assign(slot, sandboxId);
-      try (TapProbe probe = TapProbe.open(a)) {
-        probe.setOwner(jailUid, jailGid);
-        t[2] = System.nanoTime();
-        SandboxFirewall.Change change =
-            SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
-        plumbing.applySandbox(a, change.batch(), "install sandbox allowlist");
-        verifySandbox(a, change.expected());
+      SandboxFirewall.Change change =
+          SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
+      t[2] = System.nanoTime();
+      Plumbing.Activated act = plumbing.activate(a, jailUid, jailGid, change.batch());
+      try (TapProbe probe = act.probe()) {
+        List<String> problems = change.expected().verify(act.table());
+        if (!problems.isEmpty()) {
+          throw new NetworkException("verify sandbox firewall", "the table read back from "
+              + a.netnsPath() + " is not the one installed: " + problems);
+        }
         t[3] = System.nanoTime();
         plumbing.applyHost(HostFirewall.element(config, "add", a), "add host element");
         t[4] = System.nanoTime();
@@ -189,7 +193,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
 
   private static String stepMicros(long[] t) {
     StringBuilder b = new StringBuilder();
-    String[] names = {"build", "tapOwner", "allowlist+verify", "hostElement", "verifyHost",
+    String[] names = {"build", "lease", "tap+allowlist+readback", "hostElement", "verifyHost",
         "probe"};
     for (int i = 1; i < t.length; i++) {
       b.append(names[i - 1]).append('=').append((t[i] - t[i - 1]) / 1000).append(' ');
@@ -342,6 +346,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
   public void close() {
     refresher.shutdownNow();
     pool.close();
+    plumbing.close();
     teardown.shutdown();
     try {
       if (!teardown.awaitTermination(30, TimeUnit.SECONDS)) {

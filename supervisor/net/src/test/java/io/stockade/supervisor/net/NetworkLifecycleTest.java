@@ -58,6 +58,9 @@ class NetworkLifecycleTest {
     crashed.attach("sb-1", 4242, 4242, WEB);
     crashed.attach("sb-2", 4242, 4242, WEB);
     SandboxNetwork kept = crashed.attach("sb-3", 4242, 4242, WEB);
+    // Let the spare-slot builder finish (it stops at two), so nothing runs on after the "crash".
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> crashed.spareSlots() == 2);
     // The supervisor dies: the manager is forgotten without detaching anything.
     try (LinuxNetworkManager restarted = LinuxNetworkManager.create(bed.config())) {
       restarted.reconcile(Set.of("sb-3"));

@@ -7,6 +7,7 @@ import io.stockade.images.ResolvedImage;
 import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailSpec;
+import io.stockade.supervisor.jail.SystemMounts;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
@@ -20,7 +21,6 @@ import io.stockade.supervisor.vmm.support.DiskCopy;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.SnapshotManifest;
-import io.stockade.supervisor.vmm.support.SystemMounts;
 import io.stockade.supervisor.vmm.support.UnixHttpClient;
 import io.stockade.supervisor.vmm.support.VersionProbe;
 import java.io.IOException;
@@ -142,11 +142,7 @@ public final class FirecrackerDriver implements VmmDriver {
       return null;
     }
     disks.put(spec.sandboxId(), disk);
-    try {
-      SandboxFiles.openToSandbox(disk);
-    } catch (IOException e) {
-      throw new VmmException("launch " + spec.sandboxId() + ": cannot open " + disk + " to the sandbox: " + e.getMessage(), e);
-    }
+    SandboxFiles.giveToSandbox(jail, spec.sandboxId(), disk);
     return disk;
   }
 

@@ -9,7 +9,7 @@ import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.support.HostTsc;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.testing.DirectoryImageResolverFake;
-import io.stockade.supervisor.vmm.testing.UnconfinedJailLauncherFake;
+import io.stockade.supervisor.vmm.testing.RealJail;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +33,7 @@ class QemuNetworkTest {
   private final String netns = "stk-vm-" + suffix;
   private final String tap = "stkvm" + suffix;
   private Path work;
+  private RealJail jail;
   private DirectoryImageResolverFake images;
   private QemuDriver driver;
   private String id;
@@ -49,13 +50,15 @@ class QemuNetworkTest {
     assumeTrue(found.isPresent(), "no default image in " + imageDir + ": run scripts/build-image");
     images = found.get();
     work = Files.createTempDirectory("stk-vm-net-");
-    driver = QemuDriver.create(new UnconfinedJailLauncherFake(work.resolve("jails")), images, QEMU,
-        QemuOptions.of("tcg", HostTsc.khz().orElse(0)));
+    jail = RealJail.create("qemunet", 920_064);
+    driver = QemuDriver.create(jail.launcher, images, QEMU, QemuOptions.of("tcg", HostTsc.khz().orElse(0)));
+    id = "stk-vm-" + suffix;
+    // As the net module does: the TAP belongs to the sandbox's uid, so the jailed QEMU may open it.
+    int uid = jail.launcher.reserveUid(id);
     run("ip", "netns", "add", netns);
-    run("ip", "-n", netns, "tuntap", "add", "dev", tap, "mode", "tap");
+    run("ip", "-n", netns, "tuntap", "add", "dev", tap, "mode", "tap", "user", Integer.toString(uid));
     run("ip", "-n", netns, "addr", "add", "10.213.7.1/30", "dev", tap);
     run("ip", "-n", netns, "link", "set", tap, "up");
-    id = "stk-vm-" + suffix;
   }
 
   @AfterEach
@@ -63,6 +66,7 @@ class QemuNetworkTest {
     if (driver != null) {
       driver.cleanup(id);
       run("ip", "netns", "del", netns);
+      jail.close();
       SandboxFiles.deleteRecursively(work);
     }
   }

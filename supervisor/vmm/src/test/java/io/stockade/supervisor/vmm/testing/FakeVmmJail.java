@@ -73,6 +73,11 @@ public final class FakeVmmJail implements JailLauncher {
   }
 
   @Override
+  public int reserveUid(String sandboxId) {
+    return jail.reserveUid(sandboxId);
+  }
+
+  @Override
   public JailedProcess launch(JailSpec spec) throws JailException {
     JailedProcess p = jail.launch(spec);
     // Like a real VMM, the API appears only once the process is up (its signal traps set).

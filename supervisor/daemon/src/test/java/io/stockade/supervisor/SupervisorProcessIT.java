@@ -108,6 +108,21 @@ class SupervisorProcessIT {
   }
 
   @Test
+  void aSecondSigtermHurriesTheDrainToKill() throws Exception {
+    DaemonProcess d = daemon(",\"stop\":{\"gracefulSeconds\":60,\"termSeconds\":60,\"drainSeconds\":120}").start(Map.of());
+    String id = create(d, "stubborn", "/bin/sh", "-c", "trap '' TERM; echo ignoring TERM; while true; do sleep 1; done");
+    long pid = d.stateFile(id).path("driverState").path("pid").asLong();
+    await().atMost(Duration.ofSeconds(5)).until(() -> d.call("Logs", "{\"id\":\"" + id + "\"}").toString().contains("ignoring TERM"));
+    new ProcessBuilder("kill", "-TERM", Long.toString(d.process().pid())).start().waitFor();
+    assertThat(d.process().waitFor(2, TimeUnit.SECONDS)).as("still draining: the workload ignores SIGTERM").isFalse();
+    long t0 = System.nanoTime();
+    assertThat(d.signalAndWait("TERM", Duration.ofSeconds(20))).isZero();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(d.stateFile(id).path("exit").path("step").asText()).isEqualTo("kill");
+  }
+
+  @Test
   void killNineThenRestartReattachesSurvivorsAndCleansUpTheDead() throws Exception {
     DaemonProcess d = daemon("").start(Map.of());
     String a = create(d, "a", "/bin/sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done");

@@ -24,7 +24,7 @@ final class ConfigKeys {
           ConfigKey.path("vmm.qemu", "/usr/bin/qemu-system-x86_64", "STOCKADE_QEMU", "QEMU binary"),
           ConfigKey.path("vmm.firecracker", "/usr/local/bin/firecracker", "STOCKADE_FIRECRACKER", "Firecracker binary"),
           ConfigKey.path("vmm.cloud-hypervisor", "/usr/local/bin/cloud-hypervisor", "STOCKADE_CLOUD_HYPERVISOR", "cloud-hypervisor binary"),
-          ConfigKey.string("defaults.image", "default", null, "image for VM sandboxes that name none"),
+          ConfigKey.string("defaults.image", "", null, "image for VM sandboxes that name none (empty: the catalog's default)"),
           ConfigKey.string("defaults.kernel", "", null, "kernel overriding the image's (empty: the image's)"),
           ConfigKey.string("defaults.rootfs", "", null, "root filesystem overriding the image's (empty: the image's)"),
           ConfigKey.integer("defaults.vcpus", 1, null, "vCPUs when a request names none"),
@@ -33,8 +33,9 @@ final class ConfigKeys {
           ConfigKey.integer("stop.gracefulSeconds", 10, "STOCKADE_STOP_GRACEFUL_SECONDS", "Stop: wait after asking the guest to power off"),
           ConfigKey.integer("stop.termSeconds", 5, "STOCKADE_STOP_TERM_SECONDS", "Stop: wait after SIGTERM before killing"),
           ConfigKey.integer("stop.drainSeconds", 30, "STOCKADE_DRAIN_SECONDS", "shutdown: budget to stop every sandbox"),
-          ConfigKey.integer("uidRange.first", 200000, null, "first uid workloads run as"),
+          ConfigKey.integer("uidRange.first", 900000, null, "first uid workloads run as"),
           ConfigKey.integer("uidRange.count", 65536, null, "uids in the range (most sandboxes at once)"),
+          ConfigKey.bool("network.enabled", true, "STOCKADE_NETWORK", "build sandbox networks at all (false: only sandboxes without network; nothing is set up on the host)"),
           ConfigKey.string("network.hostNetns", "", null, "namespace sandboxes route through (empty: the host's)"),
           ConfigKey.string("network.addressPool", "10.213.0.0/16", null, "IPv4 pool for sandbox links"),
           ConfigKey.string("network.uplink", "", null, "interface sandbox traffic is masqueraded to (empty: no NAT, route the pool yourself)"),
@@ -44,6 +45,10 @@ final class ConfigKeys {
           ConfigKey.integer("api.maxFrameBytes", 1048576, null, "largest message accepted"),
           ConfigKey.integer("api.readTimeoutSeconds", 300, null, "idle or half-sent connections are closed after this"),
           ConfigKey.integer("console.lines", 2000, null, "console lines kept per sandbox"),
+          ConfigKey.strings("preflight.neededKinds", List.of("process", "qemu"), null, "kinds whose missing VMM binary is a failure, not a warning"),
+          ConfigKey.string("preflight.bootProbeKernel", "", null, "kernel for the KVM boot probe (empty: no probe; KVM is then not used)"),
+          ConfigKey.string("preflight.bootProbeInitrd", "", null, "initramfs for the KVM boot probe"),
+          ConfigKey.string("preflight.bootProbeReadyLine", "STOCKADE-READY", null, "console line the probe guest prints when it is ready"),
           ConfigKey.integer("preflight.bootProbeTimeoutSeconds", 30, null, "KVM boot probe timeout"));
 
   static Map<String, ConfigKey> byName() {

@@ -214,7 +214,7 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
         }
       }
       if (!found) {
-        throw new ImageNotFound(reference + " in the store " + layout.root,
+        throw ImageNotFound.inStore(reference, layout.root,
             records.images().stream().map(r -> r.name() + ":" + r.version()).toList());
       }
       return collect();

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * Counts and records every request.
  */
 final class TestServer implements AutoCloseable {
-  enum Mode { NORMAL, DROP, WRONG_BYTES, ERROR_500, NOT_FOUND, STALL, IGNORE_RANGE, TOO_LONG, SLOW }
+  enum Mode { NORMAL, DROP, WRONG_BYTES, ERROR_500, NOT_FOUND, STALL, IGNORE_RANGE, TOO_LONG, SLOW, RANGE_416, WRONG_RANGE }
 
   /** How a path behaves for its first {@code times} requests; NORMAL afterwards. */
   record Behaviour(Mode mode, int times, long afterBytes) {}
@@ -111,6 +111,18 @@ final class TestServer implements AutoCloseable {
       }
       long start = 0;
       Matcher m = range == null ? null : RANGE.matcher(range);
+      if (m != null && m.matches() && mode == Mode.RANGE_416) {
+        ex.getResponseHeaders().add("Content-Range", "bytes */" + body.length);
+        ex.sendResponseHeaders(416, -1);
+        return;
+      }
+      if (m != null && m.matches() && mode == Mode.WRONG_RANGE) {
+        // Answers a Range request with another range than asked: bytes from the start.
+        ex.getResponseHeaders().add("Content-Range", "bytes 0-" + (body.length - 1) + "/" + body.length);
+        ex.sendResponseHeaders(206, body.length);
+        ex.getResponseBody().write(body);
+        return;
+      }
       if (m != null && m.matches() && mode != Mode.IGNORE_RANGE) {
         start = Long.parseLong(m.group(1));
         ex.getResponseHeaders().add("Content-Range",

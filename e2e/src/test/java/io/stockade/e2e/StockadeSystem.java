@@ -19,6 +19,13 @@ import java.util.function.Predicate;
  * reverse order, each step even when an earlier one failed.
  */
 final class StockadeSystem implements AutoCloseable {
+  /**
+   * A stop that ended with the guest's own power-off: the daemon says "guest powered off", or, for
+   * a Stop it drove, "(shut down on request)" (the step before SIGTERM and kill).
+   */
+  static final java.util.regex.Pattern GRACEFUL_REASON =
+      java.util.regex.Pattern.compile("(?is).*(guest powered off|shut down on request).*");
+
   final FakeInternet net;
   final List<ThrowawayUser> users = new ArrayList<>();
   final SupervisorProcess daemon;

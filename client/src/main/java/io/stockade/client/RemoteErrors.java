@@ -28,6 +28,10 @@ final class RemoteErrors {
         return UnsupportedException.fromParameters(p);
       case LaunchFailedException.ERROR_NAME:
         return LaunchFailedException.fromParameters(p);
+      case InvalidRequestException.ERROR_NAME:
+        return InvalidRequestException.fromParameters(p);
+      case InternalException.ERROR_NAME:
+        return InternalException.fromParameters(p);
       case InvalidParameterException.ERROR_NAME:
         return InvalidParameterException.fromParameters(p);
       case MethodNotFoundException.ERROR_NAME:

@@ -1,7 +1,10 @@
 package io.stockade.client;
 
+import io.stockade.client.varlink.MalformedMessageException;
 import io.stockade.client.varlink.VarlinkJson;
 import io.stockade.client.varlink.VarlinkReply;
+import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -20,27 +23,32 @@ public final class ReplyStream<T> implements AutoCloseable {
   private final Connection connection;
   private final Class<? extends Record> replyType;
   private final Function<Object, T> extract;
+  private final Duration firstReplyTimeout;
   private final long firstDeadline;
-  private final java.time.Duration timeout;
-  private final java.util.function.Consumer<ReplyStream<?>> onEnd;
+  private final Consumer<ReplyStream<?>> onEnd;
   private volatile boolean closedByUs;
   private boolean first = true;
   private boolean ended;
 
+  /**
+   * @param firstReplyTimeout bound on the first reply, counted from now (the call was just sent);
+   *     null when the server may stay silent indefinitely (Events)
+   * @param onEnd told once the stream ends or is closed (the client forgets it)
+   */
   ReplyStream(
       String method,
       Connection connection,
       Class<? extends Record> replyType,
       Function<Object, T> extract,
-      java.time.Duration timeout,
-      java.util.function.Consumer<ReplyStream<?>> onEnd) {
-    this.onEnd = onEnd;
+      Duration firstReplyTimeout,
+      Consumer<ReplyStream<?>> onEnd) {
     this.method = method;
     this.connection = connection;
     this.replyType = replyType;
     this.extract = extract;
-    this.timeout = timeout;
-    this.firstDeadline = Calls.deadline(timeout);
+    this.firstReplyTimeout = firstReplyTimeout == null ? Duration.ZERO : firstReplyTimeout;
+    this.firstDeadline = firstReplyTimeout == null ? Connection.NO_DEADLINE : Calls.deadline(firstReplyTimeout);
+    this.onEnd = onEnd;
   }
 
   /**
@@ -54,32 +62,28 @@ public final class ReplyStream<T> implements AutoCloseable {
     if (ended) {
       return null;
     }
-    // Only the first reply is bound by the call timeout: later ones come when there is news.
+    // Later replies come when there is news, however long that takes: no deadline for them.
     long deadline = first ? firstDeadline : Connection.NO_DEADLINE;
     first = false;
     VarlinkReply reply;
     try {
-      reply = Calls.receive(method, connection, deadline, timeout, true);
+      reply = Calls.receive(method, connection, deadline, firstReplyTimeout, true);
     } catch (StockadeException e) {
-      ended = true;
-      connection.close();
-      onEnd.accept(this);
+      end();
       if (closedByUs) {
-        return null;
+        return null; // close() from another thread: the end the caller asked for, not an error
       }
       throw e;
     }
     if (!reply.continues()) {
-      ended = true;
-      connection.close();
-      onEnd.accept(this);
+      end();
     }
     try {
       return extract.apply(VarlinkJson.decodeLenient(reply.parameters(), replyType));
-    } catch (io.stockade.client.varlink.MalformedMessageException e) {
-      ended = true;
-      connection.close();
-      throw new ProtocolViolationException(method, "reply does not fit " + replyType.getSimpleName() + ": " + e.getMessage(), e);
+    } catch (MalformedMessageException e) {
+      end();
+      throw new ProtocolViolationException(
+          method, "reply does not fit " + replyType.getSimpleName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -92,6 +96,12 @@ public final class ReplyStream<T> implements AutoCloseable {
   @Override
   public void close() {
     closedByUs = true;
+    connection.close();
+    onEnd.accept(this);
+  }
+
+  private void end() {
+    ended = true;
     connection.close();
     onEnd.accept(this);
   }

@@ -61,16 +61,17 @@ public final class Requests {
   /**
    * Logs.
    *
-   * @param tail how many of the last lines to send first, default {@value #DEFAULT_TAIL}; 0 sends
-   *     only what arrives from now on (with {@code more})
+   * @param tail how many of the last lines to send first, default {@value #DEFAULT_TAIL}, at most
+   *     {@value #MAX_TAIL}; 0 sends only what arrives from now on (with {@code more})
    */
   public record Logs(String id, int tail) {
     public static final int DEFAULT_TAIL = 100;
+    public static final int MAX_TAIL = 100_000;
 
     public Logs {
       requireId(id);
-      if (tail < 0) {
-        throw new IllegalArgumentException("tail must not be negative");
+      if (tail < 0 || tail > MAX_TAIL) {
+        throw new IllegalArgumentException("tail must be between 0 and " + MAX_TAIL + ", got " + tail);
       }
     }
 

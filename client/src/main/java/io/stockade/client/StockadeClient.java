@@ -39,8 +39,11 @@ public final class StockadeClient implements AutoCloseable {
    * @param callTimeout how long a call may wait for its reply (Start waits for the guest's
    *     readiness, so keep it above the largest readyTimeoutSeconds in use)
    * @param maxFrameBytes largest reply accepted
+   * @param probeOnConnect {@link #connect} opens and closes one connection so that an unreachable
+   *     socket fails there rather than at the first call; one-shot callers (the CLI) turn it off to
+   *     save the supervisor a connection
    */
-  public record Options(Duration callTimeout, int maxFrameBytes) {
+  public record Options(Duration callTimeout, int maxFrameBytes, boolean probeOnConnect) {
     public Options {
       Objects.requireNonNull(callTimeout, "callTimeout");
       if (callTimeout.isNegative() || callTimeout.isZero()) {
@@ -52,11 +55,19 @@ public final class StockadeClient implements AutoCloseable {
     }
 
     public static Options defaults() {
-      return new Options(Duration.ofSeconds(120), FrameReader.DEFAULT_MAX_FRAME_BYTES);
+      return new Options(Duration.ofSeconds(120), FrameReader.DEFAULT_MAX_FRAME_BYTES, true);
     }
 
     public Options withCallTimeout(Duration timeout) {
-      return new Options(timeout, maxFrameBytes);
+      return new Options(timeout, maxFrameBytes, probeOnConnect);
+    }
+
+    public Options withMaxFrameBytes(int bytes) {
+      return new Options(callTimeout, bytes, probeOnConnect);
+    }
+
+    public Options withProbeOnConnect(boolean probe) {
+      return new Options(callTimeout, maxFrameBytes, probe);
     }
   }
 
@@ -76,12 +87,17 @@ public final class StockadeClient implements AutoCloseable {
     return connect(socket, Options.defaults());
   }
 
-  /** Connects; fails at once ({@link ConnectionFailedException}) when the socket cannot be reached. */
+  /**
+   * Connects; with {@link Options#probeOnConnect()} fails at once ({@link
+   * ConnectionFailedException}) when the socket cannot be reached, else at the first call.
+   */
   public static StockadeClient connect(Path socket, Options options) throws StockadeException {
     StockadeClient client =
         new StockadeClient(Objects.requireNonNull(socket, "socket"), Objects.requireNonNull(options, "options"),
             ConcurrentHashMap.newKeySet());
-    client.open().close();
+    if (options.probeOnConnect()) {
+      client.open().close();
+    }
     return client;
   }
 
@@ -120,9 +136,13 @@ public final class StockadeClient implements AutoCloseable {
     return stop(id, Duration.ZERO, true);
   }
 
-  /** Stops; {@code timeout} zero means the server's default. */
+  /**
+   * Stops; {@code timeout} is how long a graceful stop waits before it kills, rounded up to whole
+   * seconds; zero means the server's default.
+   */
   public SandboxInfo stop(String id, Duration timeout, boolean graceful) throws StockadeException {
-    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, (int) timeout.toSeconds(), graceful));
+    long seconds = timeout.isZero() ? 0 : Math.max(1, (timeout.toMillis() + 999) / 1000);
+    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, (int) Math.min(seconds, Integer.MAX_VALUE), graceful));
   }
 
   public SandboxInfo kill(String id) throws StockadeException {
@@ -148,12 +168,13 @@ public final class StockadeClient implements AutoCloseable {
 
   /** The last {@code tail} lines, then new output as it comes, until the sandbox ends. */
   public ReplyStream<String> followLogs(String id, int tail) throws StockadeException {
-    return stream(SupervisorMethod.LOGS, new Requests.Logs(id, tail), r -> ((Replies.Logs) r).data());
+    return stream(SupervisorMethod.LOGS, new Requests.Logs(id, tail), r -> ((Replies.Logs) r).data(), true);
   }
 
   /** State changes of one sandbox, or of all the caller's when {@code id} is null. */
   public ReplyStream<SandboxEvent> events(String id) throws StockadeException {
-    return stream(SupervisorMethod.EVENTS, new Requests.Events(id), r -> ((Replies.Event) r).event());
+    // The server says nothing until something happens: no reply is bounded by the call timeout.
+    return stream(SupervisorMethod.EVENTS, new Requests.Events(id), r -> ((Replies.Event) r).event(), false);
   }
 
   public SandboxInfo pause(String id) throws StockadeException {
@@ -229,7 +250,8 @@ public final class StockadeClient implements AutoCloseable {
     }
   }
 
-  private <T> ReplyStream<T> stream(SupervisorMethod method, Record request, Function<Object, T> extract)
+  private <T> ReplyStream<T> stream(
+      SupervisorMethod method, Record request, Function<Object, T> extract, boolean firstReplyBounded)
       throws StockadeException {
     VarlinkCall call = VarlinkCall.streaming(method.qualifiedName(), VarlinkJson.encode(request));
     Connection connection = open();
@@ -240,7 +262,8 @@ public final class StockadeClient implements AutoCloseable {
       throw e;
     }
     ReplyStream<T> stream =
-        new ReplyStream<>(call.method(), connection, method.replyType(), extract, options.callTimeout(), openStreams::remove);
+        new ReplyStream<>(call.method(), connection, method.replyType(), extract,
+            firstReplyBounded ? options.callTimeout() : null, openStreams::remove);
     openStreams.add(stream);
     return stream;
   }
@@ -275,15 +298,18 @@ public final class StockadeClient implements AutoCloseable {
 
   private String remedy(IOException e) {
     String message = String.valueOf(e.getMessage());
-    if (!Files.exists(socket)) {
-      return "no such socket: is stockade-supervisor running (systemctl status stockade)? "
-          + "Point --socket or STOCKADE_SOCKET at its socket";
-    }
+    // Permission first: an unsearchable directory also makes the socket look absent.
     if (message.contains("Permission denied")) {
-      return "this user may not open the socket: ask the operator to add it to the socket's group";
+      return "this user may not open the socket: ask the operator to add it to the socket's group"
+          + " (stockade, in the shipped stockade.socket unit)";
+    }
+    if (!Files.exists(socket)) {
+      return "no such socket: is the supervisor installed and running"
+          + " (systemctl status stockade.socket stockade.service)? Point --socket or STOCKADE_SOCKET at its socket";
     }
     if (message.contains("Connection refused")) {
-      return "the socket exists but nobody listens: the supervisor is not running (systemctl start stockade)";
+      return "the socket exists but nobody listens: the supervisor is not running"
+          + " (systemctl start stockade.socket)";
     }
     if (e instanceof SocketException && !Files.isReadable(socket)) {
       return "the socket is not accessible to this user";

@@ -1,5 +1,8 @@
 package io.stockade.client;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stockade.client.varlink.MalformedMessageException;
+import io.stockade.client.varlink.VarlinkJson;
 import java.util.Optional;
 
 /**
@@ -71,6 +74,29 @@ public enum SupervisorMethod {
 
   public Streaming streaming() {
     return streaming;
+  }
+
+  /**
+   * Decodes a call's parameters into this method's request record, strictly (unknown fields, wrong
+   * types and values the record refuses are errors). For servers.
+   *
+   * @throws InvalidParameterException naming the offending field, ready to send back
+   */
+  public Record decodeRequest(ObjectNode parameters) throws InvalidParameterException {
+    try {
+      return VarlinkJson.decode(parameters, requestType);
+    } catch (MalformedMessageException e) {
+      throw InvalidParameterException.of(e);
+    }
+  }
+
+  /** Encodes a reply record after checking it is this method's reply type. For servers. */
+  public ObjectNode encodeReply(Record reply) {
+    if (!replyType.isInstance(reply)) {
+      throw new IllegalArgumentException(
+          name() + " replies with " + replyType.getSimpleName() + ", not " + reply.getClass().getSimpleName());
+    }
+    return VarlinkJson.encode(reply);
   }
 
   /** The method a fully qualified name denotes, if it is one of this interface's. */

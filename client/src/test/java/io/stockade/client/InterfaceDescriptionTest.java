@@ -68,6 +68,32 @@ class InterfaceDescriptionTest {
   }
 
   @Test
+  void everyIdlErrorArrivesAsItsOwnExceptionType() throws Exception {
+    for (Map.Entry<String, List<VarlinkIdl.Field>> e : idl.errors().entrySet()) {
+      com.fasterxml.jackson.databind.node.ObjectNode params = io.stockade.client.varlink.VarlinkJson.newObject();
+      for (VarlinkIdl.Field f : e.getValue()) {
+        params.put(f.name(), f.type().name().equals("SandboxState") ? "running" : "x");
+      }
+      StockadeException mapped = RemoteErrors.fromReply(
+          io.stockade.client.varlink.VarlinkReply.error(SupervisorProtocol.INTERFACE + "." + e.getKey(), params));
+      assertThat(mapped.getClass().getSimpleName()).isEqualTo(e.getKey() + "Exception");
+      assertThat(mapped.parameters()).isEqualTo(params);
+    }
+  }
+
+  @Test
+  void standardServiceDescriptionParsesAndMatchesItsRecords() {
+    VarlinkIdl.Interface service = VarlinkIdl.parse(io.stockade.client.varlink.VarlinkService.DESCRIPTION);
+    assertThat(service.name()).isEqualTo("org.varlink.service");
+    assertThat(service.methods()).containsOnlyKeys("GetInfo", "GetInterfaceDescription");
+    assertFieldsMatch("GetInfo reply", service.methods().get("GetInfo").out(),
+        io.stockade.client.varlink.VarlinkService.ServiceInfo.class);
+    assertFieldsMatch("GetInterfaceDescription parameters", service.methods().get("GetInterfaceDescription").in(),
+        io.stockade.client.varlink.VarlinkService.InterfaceRequest.class);
+    assertThat(service.errors()).containsKeys("InvalidParameter", "MethodNotFound", "InterfaceNotFound", "MethodNotImplemented");
+  }
+
+  @Test
   void parserRejectsBrokenInterfaces() {
     assertThatThrownBy(() -> VarlinkIdl.parse("interface a.b\nmethod X() -> (y: Undefined)\n"))
         .hasMessageContaining("undefined type Undefined");

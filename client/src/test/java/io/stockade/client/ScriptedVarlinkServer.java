@@ -27,10 +27,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * connection, handlers that write replies (or misbehave) by hand. Unscripted methods get
  * org.varlink.service.MethodNotFound, as from a real server.
  */
-final class ScriptedVarlinkServer implements AutoCloseable {
+public final class ScriptedVarlinkServer implements AutoCloseable {
 
   /** What a handler can send back. */
-  interface Exchange {
+  public interface Exchange {
     void reply(Record parameters) throws IOException;
 
     void continuing(Record parameters) throws IOException;
@@ -46,7 +46,7 @@ final class ScriptedVarlinkServer implements AutoCloseable {
     boolean awaitClientHangUp() throws IOException;
   }
 
-  interface Handler {
+  public interface Handler {
     void handle(VarlinkCall call, Exchange exchange) throws Exception;
   }
 
@@ -71,37 +71,42 @@ final class ScriptedVarlinkServer implements AutoCloseable {
     acceptor.start();
   }
 
-  static ScriptedVarlinkServer start() throws IOException {
+  public static ScriptedVarlinkServer start() throws IOException {
     return new ScriptedVarlinkServer();
   }
 
-  Path socket() {
+  public Path socket() {
     return socket;
   }
 
   /** Scripts a method by its short name (Ping) or full name (org.varlink.service.GetInfo). */
-  ScriptedVarlinkServer on(String method, Handler handler) {
+  public ScriptedVarlinkServer on(String method, Handler handler) {
     handlers.put(method.contains(".") ? method : SupervisorProtocol.INTERFACE + "." + method, handler);
     return this;
   }
 
-  ScriptedVarlinkServer replies(String method, Record reply) {
+  public ScriptedVarlinkServer replies(String method, Record reply) {
     return on(method, (call, ex) -> ex.reply(reply));
   }
 
-  ScriptedVarlinkServer fails(String method, StockadeException error) {
+  public ScriptedVarlinkServer fails(String method, StockadeException error) {
     return on(method, (call, ex) -> ex.error(error));
   }
 
-  List<VarlinkCall> calls() {
+  public List<VarlinkCall> calls() {
     return calls;
   }
 
-  VarlinkCall lastCall() {
+  public VarlinkCall lastCall() {
     return calls.get(calls.size() - 1);
   }
 
-  List<Throwable> handlerFailures() {
+  /** How many connections the server accepted so far. */
+  public int connectionCount() {
+    return connections.size();
+  }
+
+  public List<Throwable> handlerFailures() {
     return handlerFailures;
   }
 
@@ -191,25 +196,29 @@ final class ScriptedVarlinkServer implements AutoCloseable {
   }
 
   /** A canned sandbox, for replies. */
-  static SandboxInfo sandbox(String id, SandboxState state) {
+  public static SandboxInfo sandbox(String id, SandboxState state) {
     return new SandboxInfo(id, "name-" + id, SandboxKind.QEMU, 1000, state, null, null, "default", 1, 256,
         List.of(), List.of(), java.time.Instant.parse("2026-11-26T12:00:00Z"), null, null, null, null);
   }
 
-  static ObjectNode params(String key, String value) {
+  public static ObjectNode params(String key, String value) {
     return VarlinkJson.newObject().put(key, value);
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     closed = true;
     server.close();
     for (SocketChannel c : connections) {
       c.close();
     }
-    acceptor.join(5000);
-    for (Thread t : threads) {
-      t.join(5000);
+    try {
+      acceptor.join(5000);
+      for (Thread t : threads) {
+        t.join(5000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     Files.deleteIfExists(socket);
     Files.deleteIfExists(dir);

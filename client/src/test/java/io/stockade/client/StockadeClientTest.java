@@ -188,7 +188,7 @@ class StockadeClientTest {
   @Test
   void oversizedReplyIsRefusedAtTheConfiguredLimit() throws Exception {
     server.replies("Logs", new Replies.Logs("x".repeat(10_000)));
-    StockadeClient c = StockadeClient.connect(server.socket(), new StockadeClient.Options(Duration.ofSeconds(5), 4096));
+    StockadeClient c = StockadeClient.connect(server.socket(), StockadeClient.Options.defaults().withCallTimeout(Duration.ofSeconds(5)).withMaxFrameBytes(4096));
     assertThatThrownBy(() -> c.logs("a", 1)).isInstanceOf(ProtocolViolationException.class).hasMessageContaining("4096");
   }
 
@@ -259,6 +259,29 @@ class StockadeClientTest {
   }
 
   @Test
+  void anEventsStreamWaitsPastTheCallTimeoutForItsFirstEvent() throws Exception {
+    server.on("Events", (call, ex) -> {
+      Thread.sleep(700);
+      ex.reply(new Replies.Event(new SandboxEvent("a", SandboxState.RUNNING, SandboxState.STOPPED, "guest powered off", Instant.EPOCH)));
+    });
+    try (ReplyStream<SandboxEvent> events = client().withTimeout(Duration.ofMillis(200)).events("a")) {
+      SandboxEvent e = events.next();
+      assertThat(e.reason()).isEqualTo("guest powered off");
+      assertThat(events.next()).isNull();
+    }
+    assertThat(server.lastCall().parameters().get("id").asText()).isEqualTo("a");
+  }
+
+  @Test
+  void theFirstLogsReplyIsBoundByTheCallTimeout() throws Exception {
+    server.on("Logs", (call, ex) -> ex.awaitClientHangUp());
+    try (ReplyStream<String> logs = client().withTimeout(Duration.ofMillis(200)).followLogs("a", 1)) {
+      assertThatThrownBy(logs::next).isInstanceOf(CallTimeoutException.class);
+      assertThat(logs.isEnded()).isTrue();
+    }
+  }
+
+  @Test
   void concurrentCallsEachGetTheirOwnReply() throws Exception {
     server.on("Get", (call, ex) -> ex.reply(new Replies.Sandbox(
         ScriptedVarlinkServer.sandbox(call.parameters().get("id").asText(), SandboxState.RUNNING))));
@@ -285,6 +308,21 @@ class StockadeClientTest {
     assertThat(c.info().interfaces()).contains("io.stockade.Supervisor");
     assertThat(c.interfaceDescription("io.stockade.Supervisor")).startsWith("# Stockade supervisor");
     assertThat(server.lastCall().parameters().get("interface").asText()).isEqualTo("io.stockade.Supervisor");
+  }
+
+  @Test
+  void connectProbesTheSocketUnlessToldNotTo() throws Exception {
+    server.replies("Ping", new Replies.Ping("0.1.0", 1));
+    StockadeClient probing = StockadeClient.connect(server.socket());
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.connectionCount() == 1);
+    StockadeClient lazy = StockadeClient.connect(server.socket(), StockadeClient.Options.defaults().withProbeOnConnect(false));
+    lazy.ping();
+    probing.ping();
+    assertThat(server.connectionCount()).isEqualTo(3);
+    assertThat(server.calls()).hasSize(2);
+    StockadeClient missing = StockadeClient.connect(server.socket().resolveSibling("gone.sock"),
+        StockadeClient.Options.defaults().withProbeOnConnect(false));
+    assertThatThrownBy(missing::ping).isInstanceOf(ConnectionFailedException.class);
   }
 
   @Test

@@ -67,7 +67,8 @@ public final class VarlinkJson {
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .defaultPropertyInclusion(
+                JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
             .addModule(instants)
             .build();
     mapper.getFactory()
@@ -76,8 +77,12 @@ public final class VarlinkJson {
     mapper.coercionConfigDefaults()
         .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
         .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+    // ... and 5, true or 1.5 are not strings.
     mapper.coercionConfigFor(LogicalType.Textual)
-        .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
+        .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
     mapper.coercionConfigFor(LogicalType.Enum)
         .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
     mapper.coercionConfigFor(LogicalType.DateTime)

@@ -3,7 +3,10 @@ package io.stockade.supervisor.preflight;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Optional;
 import java.util.List;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;
@@ -70,11 +73,11 @@ final class Commands {
   }
 
   /** Runs argv inside the network namespace at netns (a /run/netns file), or here if empty. */
-  static Result runInNetns(java.util.Optional<java.nio.file.Path> netns, List<String> argv) {
+  static Result runInNetns(Optional<Path> netns, List<String> argv) {
     if (netns.isEmpty()) {
       return run(DEFAULT_TIMEOUT, argv);
     }
-    List<String> wrapped = new java.util.ArrayList<>();
+    List<String> wrapped = new ArrayList<>();
     wrapped.add("nsenter");
     wrapped.add("--net=" + netns.get());
     wrapped.add("--");

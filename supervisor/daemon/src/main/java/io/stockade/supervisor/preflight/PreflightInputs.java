@@ -3,6 +3,7 @@ package io.stockade.supervisor.preflight;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,6 +39,21 @@ public record PreflightInputs(
     Optional<Path> hostNetns) {
 
   public PreflightInputs {
+    Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(imageDir, "imageDir");
+    Objects.requireNonNull(runDir, "runDir");
+    Objects.requireNonNull(bootProbeKernel, "bootProbeKernel (Optional.empty() when none)");
+    Objects.requireNonNull(bootProbeInitrd, "bootProbeInitrd (Optional.empty() when none)");
+    Objects.requireNonNull(bootProbeReadyLine, "bootProbeReadyLine");
+    Objects.requireNonNull(bootProbeCache, "bootProbeCache");
+    Objects.requireNonNull(bootProbeTimeout, "bootProbeTimeout");
+    Objects.requireNonNull(hostNetns, "hostNetns (Optional.empty() for the host's own)");
+    if (bootProbeReadyLine.isBlank()) {
+      throw new IllegalArgumentException("bootProbeReadyLine is blank: every line would match");
+    }
+    if (bootProbeTimeout.isNegative() || bootProbeTimeout.isZero()) {
+      throw new IllegalArgumentException("bootProbeTimeout must be positive, got " + bootProbeTimeout);
+    }
     vmmBinaries = Map.copyOf(vmmBinaries);
     neededKinds = Set.copyOf(neededKinds);
   }

@@ -45,12 +45,14 @@ class PreflightHostTest {
   void rootHostIsNotFatalAndReportsEveryGroup() throws Exception {
     assumeTrue(Libc.geteuid() == 0, "needs root");
     Files.createDirectories(tmp.resolve("state"));
+    long start = System.nanoTime();
     PreflightReport report =
         Preflight.run(
             inputs(
                 tmp,
                 Map.of("qemu", Path.of("/usr/bin/qemu-system-x86_64"), "firecracker", tmp.resolve("no-fc")),
                 Set.of("qemu")));
+    System.out.printf("preflight without boot probe: %d ms%n", (System.nanoTime() - start) / 1_000_000);
     System.out.println(PreflightRenderer.text(report));
     assertThat(report.fatal()).as(PreflightRenderer.text(report)).isFalse();
     for (String name :
@@ -95,5 +97,47 @@ class PreflightHostTest {
     assertThat(results.get(1).status()).isEqualTo(Status.FAIL);
     assertThat(results.get(1).found()).isEqualTo(tmp.resolve("fc") + " missing (used by the configuration)");
     assertThat(results.get(1).remedy()).contains("install the firecracker binary at the configured path");
+  }
+
+  @Test
+  void aHostWithoutProcCgroupsOrSeccompIsFatalAndSaysWhy() throws Exception {
+    // An empty directory as /proc, /sys and /dev: what a broken container would look like.
+    Path empty = Files.createDirectory(tmp.resolve("stk-op-empty-root"));
+    Files.createDirectories(tmp.resolve("state"));
+    PreflightReport report = Preflight.run(inputs(tmp, Map.of(), Set.of()), new HostRoot(empty));
+    assertThat(report.fatal()).isTrue();
+    assertThat(report.kvm()).isEqualTo(KvmVerdict.UNAVAILABLE);
+    assertThat(report.checks().stream().filter(CheckResult::fatal).map(CheckResult::name))
+        .containsExactlyInAnyOrder("cap.read", "cgroup.hierarchy", "seccomp.kernel");
+    assertThat(find(report, "kvm.device").status()).isEqualTo(Status.WARN);
+    assertThat(find(report, "net.tun").status()).isEqualTo(Status.FAIL);
+    assertThat(PreflightRenderer.text(report)).contains("(3 fatal): the supervisor refuses to start");
+  }
+
+  @Test
+  void aCrashingCheckIsAResultAndFatalWhereItGuardsAFatalRequirement() {
+    // A HostRoot without a root path makes every /proc read throw: a stand-in for a bug.
+    PreflightReport report = Preflight.run(inputs(tmp, Map.of(), Set.of()), new HostRoot(null));
+    assertThat(find(report, "cap").found()).startsWith("check crashed: java.lang.NullPointerException");
+    assertThat(find(report, "cap").fatal()).isTrue();
+    assertThat(find(report, "cgroup").fatal()).isTrue();
+    assertThat(find(report, "kernel").fatal()).isTrue();
+    assertThat(find(report, "net").status()).isEqualTo(Status.FAIL);
+    assertThat(find(report, "net").fatal()).isFalse();
+    assertThat(find(report, "kvm.device").fatal()).isFalse();
+    assertThat(report.kvm()).isEqualTo(KvmVerdict.UNAVAILABLE);
+    assertThat(report.checks()).anyMatch(c -> c.name().equals("storage.state"));
+  }
+
+  @Test
+  void inputsRefuseNullsAndNonsenseUpFront() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new PreflightInputs(null, tmp, tmp, Map.of(), Set.of(), Optional.empty(), Optional.empty(),
+                "STOCKADE-READY", tmp.resolve("c"), false, Duration.ofSeconds(1), Optional.empty()))
+        .hasMessage("stateDir");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new PreflightInputs(tmp, tmp, tmp, Map.of(), Set.of(), Optional.empty(), Optional.empty(),
+                " ", tmp.resolve("c"), false, Duration.ofSeconds(1), Optional.empty()))
+        .hasMessageContaining("bootProbeReadyLine is blank");
   }
 }

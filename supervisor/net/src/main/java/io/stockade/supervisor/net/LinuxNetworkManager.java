@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class LinuxNetworkManager implements NetworkManager, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LinuxNetworkManager.class);
-  static final int PROBE_TIMEOUT_MS = 500;
+  /**
+   * Generous because the answer needs the kernel's link-watch work (it activates the TAP's queue),
+   * which waits for the RTNL lock behind any namespace teardown in progress; usually it takes < 1 ms.
+   */
+  static final int PROBE_TIMEOUT_MS = 3000;
 
   private final NetConfig config;
   private final Plumbing plumbing;
@@ -38,6 +42,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
   private final Set<Integer> inFlight = ConcurrentHashMap.newKeySet();
   private final ExecutorService teardown;
   private final ScheduledExecutorService refresher;
+  private final SlotPool pool;
 
   /** A sandbox this manager attached: what its tables were built from. */
   private record Live(SlotAddresses addresses, EgressSpec spec, List<EgressRule> pinned) {}
@@ -49,6 +54,23 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     this.leases = new SlotLeases(config.stateDir(), config.firstSlot(), config.slotCount());
     this.teardown = Executors.newFixedThreadPool(2, daemon("stockade-net-teardown"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemon("stockade-net-dns"));
+    this.pool = new SlotPool(config.poolSize(), leases, () -> !inFlight.isEmpty(),
+        new SlotPool.Builder() {
+      @Override
+      public void prepare(SlotAddresses a) throws NetworkException {
+        LinuxNetworkManager.this.prepare(a);
+      }
+
+      @Override
+      public void teardown(SlotAddresses a) {
+        plumbing.teardown(a);
+      }
+
+      @Override
+      public SlotAddresses addresses(int slot) {
+        return SlotAddresses.of(config, slot);
+      }
+    });
   }
 
   /**
@@ -74,38 +96,70 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     }
     long refresh = config.dnsRefresh().toMillis();
     m.refresher.scheduleWithFixedDelay(m::refreshPins, refresh, refresh, TimeUnit.MILLISECONDS);
+    m.pool.refill();
     return m;
   }
 
   @Override
   public SandboxNetwork attach(String sandboxId, int jailUid, int jailGid, EgressSpec egress)
       throws NetworkException {
+    if (sandboxId.isEmpty() || sandboxId.startsWith("@")) {
+      throw new NetworkException("attach", "sandbox id '" + sandboxId + "' is empty or starts"
+          + " with '@' (reserved for spare slots)");
+    }
     if (live.containsKey(sandboxId) || leases.find(sandboxId).isPresent()) {
       throw new NetworkException("attach", "sandbox " + sandboxId
           + " already has a network: detach it first");
     }
     List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
     Allowlist allow = Allowlist.of(egress.rules(), pinned);
-    int slot = leases.acquire(sandboxId);
-    inFlight.add(slot);
-    SlotAddresses a = SlotAddresses.of(config, slot);
+    long[] t = new long[7];
+    t[0] = System.nanoTime();
+    SlotAddresses a = pool.take();
+    boolean fromPool = a != null;
+    int slot;
+    if (fromPool) {
+      slot = a.slot();
+      inFlight.add(slot);
+      pool.handedOut(a);
+    } else {
+      slot = leases.acquire(sandboxId);
+      inFlight.add(slot);
+      a = SlotAddresses.of(config, slot);
+    }
     try {
-      plumbing.createNamespace(a);
-      plumbing.sysctls(a);
-      plumbing.hostLinks(a);
-      plumbing.sandboxLinks(a, jailUid, jailGid);
-      TableModel table = SandboxFirewall.build(config, a, allow, egress.rateBytesPerSecond());
-      plumbing.applySandbox(a, table.batch, "install sandbox firewall");
-      verifySandbox(a, table);
-      plumbing.applyHost(HostFirewall.element(config, "add", a), "add host element");
-      verifyHostElement(a);
-      String refusal = TapProbe.probe(a, PROBE_TIMEOUT_MS);
-      if (refusal != null) {
-        throw new NetworkException("probe denied egress", "sandbox " + sandboxId + ": " + refusal
-            + ": the firewall in " + a.netnsPath() + " does not refuse denied traffic; check that"
-            + " nf_reject and nft_fib modules load and that nothing else edits the namespace");
+      if (!fromPool) {
+        prepare(a);
+      }
+      t[1] = System.nanoTime();
+      leases.assign(slot, sandboxId);
+      SandboxFirewall.Change change =
+          SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
+      t[2] = System.nanoTime();
+      Plumbing.Activated act = plumbing.activate(a, jailUid, jailGid, change.batch());
+      try (TapProbe probe = act.probe()) {
+        List<String> problems = change.expected().verify(act.table());
+        if (!problems.isEmpty()) {
+          throw new NetworkException("verify sandbox firewall", "the table read back from "
+              + a.netnsPath() + " is not the one installed: " + problems);
+        }
+        t[3] = System.nanoTime();
+        plumbing.applyHost(HostFirewall.element(config, "add", a), "add host element");
+        t[4] = System.nanoTime();
+        verifyHostElement(a);
+        t[5] = System.nanoTime();
+        String refusal = probe.probe(PROBE_TIMEOUT_MS);
+        t[6] = System.nanoTime();
+        if (refusal != null) {
+          throw new NetworkException("probe denied egress", "sandbox " + sandboxId + ": "
+              + refusal + ": the firewall in " + a.netnsPath() + " does not refuse denied"
+              + " traffic; check that the nf_reject modules load and nothing else edits it");
+        }
       }
       live.put(sandboxId, new Live(a, egress, pinned));
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("attach {} slot {}: step times (us) {}", sandboxId, slot, stepMicros(t));
+      }
       return new SandboxNetwork(sandboxId, slot, a.netnsPath(), SlotAddresses.TAP, a.guestMac(),
           Ipv4.format(a.guest()), SlotAddresses.LINK_PREFIX, Ipv4.format(a.gateway()),
           config.resolver().map(List::of).orElse(List.of()));
@@ -118,6 +172,35 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     }
   }
 
+  /**
+   * Builds a slot's deny-all network: namespace, links, a TAP owned by root, the sandbox table
+   * with an empty allowlist. Nothing passes until attach fills in the allowlist and adds the host
+   * element. Used by the pool ahead of time and by attach when the pool is empty.
+   */
+  void prepare(SlotAddresses a) throws NetworkException {
+    try {
+      plumbing.createNamespace(a);
+      plumbing.hostLinks(a);
+      plumbing.sandboxLinks(a, 0, 0);
+      TableModel table = SandboxFirewall.build(config, a, Allowlist.of(List.of(), List.of()), 0);
+      plumbing.applySandbox(a, table.batch, "install sandbox firewall");
+      verifySandbox(a, table);
+    } catch (NetworkException | RuntimeException e) {
+      plumbing.teardown(a);
+      throw e;
+    }
+  }
+
+  private static String stepMicros(long[] t) {
+    StringBuilder b = new StringBuilder();
+    String[] names = {"build", "lease", "tap+allowlist+readback", "hostElement", "verifyHost",
+        "probe"};
+    for (int i = 1; i < t.length; i++) {
+      b.append(names[i - 1]).append('=').append((t[i] - t[i - 1]) / 1000).append(' ');
+    }
+    return b.toString().strip();
+  }
+
   private void verifySandbox(SlotAddresses a, TableModel expected) throws NetworkException {
     List<String> problems = expected.verify(plumbing.listSandboxTable(a));
     if (!problems.isEmpty()) {
@@ -128,8 +211,8 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
 
   private void verifyHostElement(SlotAddresses a) throws NetworkException {
     String guest = Ipv4.format(a.guest());
-    boolean present = HostFirewall.elements(plumbing.listHostSet()).stream()
-        .anyMatch(e -> e[0].equals(a.hostVeth()) && e[1].equals(guest));
+    boolean present = plumbing.getHostElement(a)
+        .contains("\"" + a.hostVeth() + "\" . " + guest + " ");
     if (!present) {
       throw new NetworkException("verify host element", "host set " + config.hostTable() + " "
           + HostFirewall.SET + " lacks " + a.hostVeth() + " . " + guest + " after adding it");
@@ -214,7 +297,12 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
         detach(id);
       }
     }
-    new Reconciler(config, plumbing, leases).run(liveIds, Set.copyOf(inFlight));
+    // Evaluated after the leases were listed: a slot leased meanwhile is in one of these sets.
+    new Reconciler(config, plumbing, leases).run(liveIds, () -> {
+      Set<Integer> keep = new java.util.HashSet<>(inFlight);
+      keep.addAll(pool.slots());
+      return keep;
+    });
   }
 
   @Override
@@ -240,15 +328,25 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     }
   }
 
+  /** Pre-built slots ready for the next attach (see {@link NetConfig#poolSize()}). */
+  public int spareSlots() {
+    return pool.ready();
+  }
+
   /** The namespace path of an attached sandbox (for tests and diagnostics). */
   public Optional<Path> netnsPath(String sandboxId) {
     return Optional.ofNullable(live.get(sandboxId)).map(l -> l.addresses().netnsPath());
   }
 
-  /** Waits (bounded) for queued teardowns, then stops the background threads. */
+  /**
+   * Removes the spare slots, waits (bounded) for queued teardowns and stops the background
+   * threads. Attached sandboxes stay: they outlive a supervisor restart.
+   */
   @Override
   public void close() {
     refresher.shutdownNow();
+    pool.close();
+    plumbing.close();
     teardown.shutdown();
     try {
       if (!teardown.awaitTermination(30, TimeUnit.SECONDS)) {

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param nsenter path of {@code nsenter} (util-linux)
  * @param commandTimeout timeout of every helper command
  * @param dnsRefresh how often names in {@link EgressSpec#dnsNames()} are resolved again
+ * @param poolSize slots kept built in advance (namespace, links, TAP, deny-all firewall), so that
+ *     attach only fills in the allowlist, sets the TAP's owner and verifies; 0 = build on attach
  */
 public record NetConfig(
     Optional<Path> hostNetns,
@@ -43,7 +45,8 @@ public record NetConfig(
     Path conntrack,
     Path nsenter,
     Duration commandTimeout,
-    Duration dnsRefresh) {
+    Duration dnsRefresh,
+    int poolSize) {
 
   public NetConfig {
     Objects.requireNonNull(hostNetns, "hostNetns");
@@ -60,6 +63,9 @@ public record NetConfig(
     }
     if (!hostTable.matches("[A-Za-z][A-Za-z0-9_-]{0,63}")) {
       throw new IllegalArgumentException("hostTable '" + hostTable + "' is not a valid nft name");
+    }
+    if (poolSize < 0 || poolSize > slotCount) {
+      throw new IllegalArgumentException("poolSize " + poolSize + " must lie in 0.." + slotCount);
     }
     if (firstSlot < 0 || slotCount < 1 || firstSlot + slotCount > 10_000) {
       throw new IllegalArgumentException(
@@ -84,31 +90,37 @@ public record NetConfig(
         Path.of("/usr/sbin/conntrack"),
         Path.of("/usr/bin/nsenter"),
         Duration.ofSeconds(5),
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60),
+        8);
   }
 
   public NetConfig withHostNetns(Path netns) {
     return new NetConfig(Optional.of(netns), pool, firstSlot, slotCount, uplink, resolver, stateDir,
-        namePrefix, hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh);
+        namePrefix, hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh, poolSize);
   }
 
   public NetConfig withNames(String prefix, String table) {
     return new NetConfig(hostNetns, pool, firstSlot, slotCount, uplink, resolver, stateDir, prefix,
-        table, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh);
+        table, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh, poolSize);
   }
 
   public NetConfig withUplink(String iface) {
     return new NetConfig(hostNetns, pool, firstSlot, slotCount, Optional.of(iface), resolver,
-        stateDir, namePrefix, hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh);
+        stateDir, namePrefix, hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh, poolSize);
   }
 
   public NetConfig withResolver(String address) {
     return new NetConfig(hostNetns, pool, firstSlot, slotCount, uplink, Optional.of(address),
-        stateDir, namePrefix, hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh);
+        stateDir, namePrefix, hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh, poolSize);
+  }
+
+  public NetConfig withPoolSize(int size) {
+    return new NetConfig(hostNetns, pool, firstSlot, slotCount, uplink, resolver, stateDir,
+        namePrefix, hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh, size);
   }
 
   public NetConfig withPool(String cidr, int first, int count) {
     return new NetConfig(hostNetns, cidr, first, count, uplink, resolver, stateDir, namePrefix,
-        hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh);
+        hostTable, ip, nft, conntrack, nsenter, commandTimeout, dnsRefresh, poolSize);
   }
 }

@@ -21,21 +21,20 @@ final class Plumbing {
     this.host = config.hostNetns();
   }
 
-  void createNamespace(SlotAddresses a) throws NetworkException {
-    cmd.ip(Optional.empty(), "create namespace", null, "netns", "add", a.netnsName());
-  }
-
   /**
-   * Inside the sandbox namespace: forward between TAP and veth, and no IPv6 at all (set before the
-   * links exist, so they are born without IPv6 addresses).
+   * Creates the sandbox namespace and, inside it, turns on forwarding between TAP and veth and
+   * turns IPv6 off (before the links exist, so they are born without IPv6 addresses).
    */
-  void sysctls(SlotAddresses a) throws NetworkException {
-    cmd.sysctl(a.netnsPath(), "configure sandbox namespace",
-        "net.ipv4.ip_forward=1",
-        "net.ipv6.conf.all.disable_ipv6=1",
-        "net.ipv6.conf.default.disable_ipv6=1",
-        "net.ipv4.conf.all.rp_filter=1",
-        "net.ipv4.conf.default.rp_filter=1");
+  void createNamespace(SlotAddresses a) throws NetworkException {
+    String step = "create namespace";
+    InNamespace.create(a.netnsPath(), step, () -> {
+      InNamespace.writeSysctl(step, "net.ipv4.ip_forward", "1");
+      InNamespace.writeSysctl(step, "net.ipv6.conf.all.disable_ipv6", "1");
+      InNamespace.writeSysctl(step, "net.ipv6.conf.default.disable_ipv6", "1");
+      InNamespace.writeSysctl(step, "net.ipv4.conf.all.rp_filter", "1");
+      InNamespace.writeSysctl(step, "net.ipv4.conf.default.rp_filter", "1");
+      return null;
+    });
   }
 
   void hostLinks(SlotAddresses a) throws NetworkException {
@@ -71,32 +70,134 @@ final class Plumbing {
   }
 
   void applySandbox(SlotAddresses a, Nft.Batch batch, String step) throws NetworkException {
-    cmd.nft(Optional.of(a.netnsPath()), step, batch.toJson(), "-j", "-f", "-");
+    nft(Optional.of(a.netnsPath()), step, batch.toJson());
   }
 
   void applyHost(Nft.Batch batch, String step) throws NetworkException {
-    cmd.nft(host, step, batch.toJson(), "-j", "-f", "-");
+    nft(host, step, batch.toJson());
   }
 
   JsonNode listSandboxTable(SlotAddresses a) throws NetworkException {
-    return parse("read back sandbox table", cmd.nft(Optional.of(a.netnsPath()),
-        "read back sandbox table", null, "-j", "list", "table", SandboxFirewall.FAMILY,
-        SandboxFirewall.TABLE));
+    return parse("read back sandbox table", nft(Optional.of(a.netnsPath()),
+        "read back sandbox table", "list table inet " + SandboxFirewall.TABLE));
   }
 
   JsonNode listHostTable() throws NetworkException {
-    return parse("read back host table", cmd.nft(host, "read back host table", null, "-j", "list",
-        "table", HostFirewall.FAMILY, config.hostTable()));
+    return parse("read back host table",
+        nft(host, "read back host table", "list table inet " + config.hostTable()));
   }
 
   JsonNode listHostSet() throws NetworkException {
-    return parse("read back host set", cmd.nft(host, "read back host set", null, "-j", "list",
-        "set", HostFirewall.FAMILY, config.hostTable(), HostFirewall.SET));
+    return parse("read back host set", nft(host, "read back host set",
+        "list set inet " + config.hostTable() + " " + HostFirewall.SET));
+  }
+
+  /**
+   * Reads one element back from the host set (a hash lookup, so the cost does not grow with the
+   * number of sandboxes). Names and addresses here are derived from the slot, never from input.
+   * nft 1.0.6 prints {@code get} results as text even in JSON mode; a missing element is an error.
+   */
+  String getHostElement(SlotAddresses a) throws NetworkException {
+    return (nft(host, "read back host element",
+        "get element inet " + config.hostTable() + " " + HostFirewall.SET + " { \""
+            + a.hostVeth() + "\" . " + Ipv4.format(a.guest()) + " }"));
+  }
+
+  JsonNode listRuleset() throws NetworkException {
+    return parse("read host ruleset", nft(host, "read host ruleset", "list ruleset"));
   }
 
   JsonNode listCounters(SlotAddresses a) throws NetworkException {
-    return parse("read counters", cmd.nft(Optional.of(a.netnsPath()), "read counters", null,
-        "-j", "list", "counters", "table", SandboxFirewall.FAMILY, SandboxFirewall.TABLE));
+    return parse("read counters", nft(Optional.of(a.netnsPath()), "read counters",
+        "list counters table inet " + SandboxFirewall.TABLE));
+  }
+
+  /** The TAP, opened and handed to the jail, and the sandbox table as read back. */
+  record Activated(TapProbe probe, JsonNode table) {}
+
+  /**
+   * All sandbox-side work of an attach in one visit to its namespace: open the TAP and give it to
+   * uid/gid, apply the allowlist batch and read the table back.
+   */
+  Activated activate(SlotAddresses a, int uid, int gid, Nft.Batch batch) throws NetworkException {
+    String step = "install sandbox allowlist";
+    return InNamespace.run(Optional.of(a.netnsPath()), step, () -> {
+      TapProbe probe = TapProbe.openHere(a);
+      try {
+        probe.setOwner(uid, gid);
+        String listing = nftHere(step, batch.toJson(), "list table inet " + SandboxFirewall.TABLE);
+        return new Activated(probe, parse("read back sandbox table", listing));
+      } catch (NetworkException | RuntimeException e) {
+        probe.close();
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs nft inputs in order (output of the last is returned) in the calling thread's namespace:
+   * in-process through libnftables when it loads, else through the nft binary (a child process
+   * inherits the calling thread's network namespace).
+   */
+  private String nftHere(String step, String... inputs) throws NetworkException {
+    if (!LibNftables.available()) {
+      String out = "";
+      for (String input : inputs) {
+        out = cmd.nft(Optional.empty(), step, input, "-j", "-f", "-");
+      }
+      return out;
+    }
+    LibNftables.Context ctx = LibNftables.open();
+    if (ctx == null) {
+      throw new NetworkException(step, step + ": cannot create a libnftables context");
+    }
+    try (ctx) {
+      String out = "";
+      for (String input : inputs) {
+        out = check(step, input, ctx.run(input));
+      }
+      return out;
+    }
+  }
+
+  private static String check(String step, String input, LibNftables.Result r)
+      throws NetworkException {
+    if (r.status() != 0) {
+      throw new NetworkException(step, step + ": nft failed: " + r.error().strip() + " (input: "
+          + (input.length() > 600 ? input.substring(0, 600) + "..." : input) + ")");
+    }
+    return r.output();
+  }
+
+  private LibNftables.Context hostContext;
+
+  /**
+   * Runs nft input in a namespace. The host namespace's libnftables context is opened once and
+   * kept (its socket stays in the host namespace, so no thread has to enter it again); sandbox
+   * namespaces get a context per visit.
+   */
+  private String nft(Optional<java.nio.file.Path> netns, String step, String input)
+      throws NetworkException {
+    if (netns.equals(host) && LibNftables.available()) {
+      LibNftables.Context ctx;
+      synchronized (this) {
+        if (hostContext == null) {
+          hostContext = InNamespace.run(host, step, LibNftables::open);
+        }
+        ctx = hostContext;
+      }
+      if (ctx != null) {
+        return check(step, input, ctx.run(input));
+      }
+    }
+    return InNamespace.run(netns, step, () -> nftHere(step, input));
+  }
+
+  synchronized void close() {
+    if (hostContext != null) {
+      hostContext.close();
+      hostContext = null;
+    }
   }
 
   /**
@@ -106,8 +207,7 @@ final class Plumbing {
   void teardown(SlotAddresses a) {
     quietly(() -> applyHost(HostFirewall.element(config, "delete", a), "remove host element"));
     quietly(() -> cmd.ip(host, "remove host veth", null, "link", "del", a.hostVeth()));
-    quietly(() -> cmd.ip(Optional.empty(), "remove namespace", null, "netns", "del",
-        a.netnsName()));
+    InNamespace.delete(a.netnsPath());
     quietly(() -> cmd.conntrack(host, "remove host conntrack entries", "-D", "-s",
         Ipv4.format(a.guest())));
   }

@@ -38,8 +38,9 @@ final class Reconciler {
     this.leases = leases;
   }
 
-  void run(Set<String> liveIds, Set<Integer> inFlight) {
+  void run(Set<String> liveIds, java.util.function.Supplier<Set<Integer>> busy) {
     Map<Integer, String> leased = leases.all();
+    Set<Integer> inFlight = busy.get();
     Set<Integer> keep = new TreeSet<>();
     leased.forEach((slot, id) -> {
       if (liveIds.contains(id)) {
@@ -52,6 +53,10 @@ final class Reconciler {
     orphans.addAll(hostVethSlots());
     orphans.addAll(hostElementSlots());
     orphans.removeAll(keep);
+    // Slots leased or taken while we looked belong to an attach or the pool now: not orphans.
+    Map<Integer, String> now = leases.all();
+    orphans.removeIf(slot -> now.containsKey(slot) && !leased.containsKey(slot));
+    orphans.removeAll(busy.get());
     if (orphans.isEmpty()) {
       return;
     }

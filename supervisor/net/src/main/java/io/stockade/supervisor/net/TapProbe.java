@@ -2,7 +2,6 @@ package io.stockade.supervisor.net;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Proves that the installed firewall refuses a denied destination on the path a guest's packets
@@ -11,86 +10,83 @@ import java.util.concurrent.atomic.AtomicReference;
  * namespace's answer: the egress chain must reject it (ICMP admin-prohibited or TCP reset). Silence
  * means the packet went somewhere unchecked or the namespace is broken; either fails the attach.
  */
-final class TapProbe {
+final class TapProbe implements AutoCloseable {
   private static final int RESEND_MS = 5;
   static final long PROBE_DESTINATION = Ipv4.parse("169.254.169.254");
 
-  private TapProbe() {}
+  private final SlotAddresses a;
+  private final int tun;
 
-  /** Returns null when the probe was refused as it must be, else what went wrong. */
-  static String probe(SlotAddresses a, int timeoutMs) {
-    int tun = openTap(a);
-    if (tun < 0) {
-      return "cannot open TAP " + SlotAddresses.TAP + " in " + a.netnsPath() + " (errno " + -tun
-          + ")";
-    }
-    try {
-      int sport = 20_000 + ThreadLocalRandom.current().nextInt(40_000);
-      byte[] syn = synFrame(a, sport);
-      long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-      byte[] buf = new byte[2048];
-      // Opening the TAP turns its carrier on, but the kernel activates its queue only when the
-      // link-watch work runs a moment later; an answer sent before that is dropped. So the SYN is
-      // repeated every few milliseconds until an answer comes back.
-      while (System.nanoTime() < deadline) {
-        if (Libc.write(tun, syn) != syn.length) {
-          return "cannot write the probe frame to the TAP (errno " + Libc.errno() + ")";
-        }
-        long resend = Math.min(deadline, System.nanoTime() + RESEND_MS * 1_000_000L);
-        int left;
-        while ((left = (int) ((resend - System.nanoTime()) / 1_000_000L)) > 0
-            && Libc.pollIn(tun, left)) {
-          long n = Libc.read(tun, buf);
-          if (n > 0 && isRefusal(ByteBuffer.wrap(buf, 0, (int) n), a, sport)) {
-            return null;
-          }
-        }
-      }
-      return "no refusal within " + timeoutMs + " ms for a SYN to 169.254.169.254:80";
-    } finally {
-      Libc.close(tun);
+  private TapProbe(SlotAddresses a, int tun) {
+    this.a = a;
+    this.tun = tun;
+  }
+
+  /** Opens the TAP from the sandbox's namespace (TUNSETIFF looks the name up there). */
+  static TapProbe open(SlotAddresses a) throws NetworkException {
+    return InNamespace.run(java.util.Optional.of(a.netnsPath()), "open TAP", () -> openHere(a));
+  }
+
+  /** Sets the TAP's owner and group (the VMM's jail uid/gid). */
+  void setOwner(int uid, int gid) throws NetworkException {
+    if (Libc.setTapOwner(tun, uid, gid) != 0) {
+      throw new NetworkException("set TAP owner", "cannot give TAP " + SlotAddresses.TAP + " in "
+          + a.netnsPath() + " to " + uid + ":" + gid + " (errno " + Libc.errno() + ")");
     }
   }
 
-  /**
-   * Opens /dev/net/tun from a thread that has joined the sandbox's network namespace (TUNSETIFF
-   * looks the device up in the namespace the file was opened in). The thread is used once and dies,
-   * so a failure to switch back cannot leave a pooled thread in the wrong namespace.
-   */
-  private static int openTap(SlotAddresses a) {
-    AtomicReference<Integer> result = new AtomicReference<>(-1);
-    Thread t = new Thread(() -> {
-      int self = Libc.open("/proc/thread-self/ns/net", Libc.O_RDONLY);
-      int target = Libc.open(a.netnsPath().toString(), Libc.O_RDONLY);
-      try {
-        if (self < 0 || target < 0 || Libc.setns(target) != 0) {
-          result.set(-Libc.errno());
-          return;
-        }
-        int fd = Libc.open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK);
-        int err = fd < 0 ? Libc.errno() : 0;
-        if (fd >= 0 && Libc.attachTap(fd, SlotAddresses.TAP) != 0) {
-          err = Libc.errno();
-          Libc.close(fd);
-          fd = -1;
-        }
-        if (Libc.setns(self) != 0) {
-          Libc.close(fd);
-          fd = -1;
-        }
-        result.set(fd >= 0 ? fd : -Math.max(err, 1));
-      } finally {
-        Libc.close(self);
-        Libc.close(target);
-      }
-    }, "stockade-tap-probe");
-    t.start();
-    try {
-      t.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  @Override
+  public void close() {
+    Libc.close(tun);
+  }
+
+  /** Opens the TAP from a thread that is already in the sandbox's namespace. */
+  static TapProbe openHere(SlotAddresses a) throws NetworkException {
+    int fd = Libc.open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK);
+    if (fd >= 0 && Libc.attachTap(fd, SlotAddresses.TAP) != 0) {
+      int err = Libc.errno();
+      Libc.close(fd);
+      throw new NetworkException("open TAP", "cannot attach to TAP " + SlotAddresses.TAP + " in "
+          + a.netnsPath() + " (errno " + err + ")");
     }
-    return result.get();
+    if (fd < 0) {
+      throw new NetworkException("open TAP", "cannot open /dev/net/tun (errno " + Libc.errno()
+          + "): load the tun module");
+    }
+    return new TapProbe(a, fd);
+  }
+
+  /** One-shot form for tests: open, probe, close. */
+  static String probe(SlotAddresses a, int timeoutMs) throws NetworkException {
+    try (TapProbe p = open(a)) {
+      return p.probe(timeoutMs);
+    }
+  }
+
+  /** Returns null when the probe was refused as it must be, else what went wrong. */
+  String probe(int timeoutMs) {
+    int sport = 20_000 + ThreadLocalRandom.current().nextInt(40_000);
+    byte[] syn = synFrame(a, sport);
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    byte[] buf = new byte[2048];
+    // Opening the TAP turns its carrier on, but the kernel activates its queue only when the
+    // link-watch work runs a moment later; an answer sent before that is dropped. So the SYN is
+    // repeated every few milliseconds until an answer comes back.
+    while (System.nanoTime() < deadline) {
+      if (Libc.write(tun, syn) != syn.length) {
+        return "cannot write the probe frame to the TAP (errno " + Libc.errno() + ")";
+      }
+      long resend = Math.min(deadline, System.nanoTime() + RESEND_MS * 1_000_000L);
+      int left;
+      while ((left = (int) ((resend - System.nanoTime()) / 1_000_000L)) > 0
+          && Libc.pollIn(tun, left)) {
+        long n = Libc.read(tun, buf);
+        if (n > 0 && isRefusal(ByteBuffer.wrap(buf, 0, (int) n), a, sport)) {
+          return null;
+        }
+      }
+    }
+    return "no refusal within " + timeoutMs + " ms for a SYN to 169.254.169.254:80";
   }
 
   static byte[] synFrame(SlotAddresses a, int sport) {

@@ -79,7 +79,8 @@ final class TestBed implements AutoCloseable {
         .withNames(prefix, prefix)
         .withUplink(prefix + "up")
         .withResolver("198.51.100.53")
-        .withPool("10.213.0.0/16", 1, 1000);
+        .withPool("10.213.0.0/16", 1, 1000)
+        .withPoolSize(0);
   }
 
   void netns(String name) throws Exception {
@@ -186,9 +187,9 @@ final class TestBed implements AutoCloseable {
     }
     long links = sh("ip", "-n", hostNs, "-o", "link", "show").lines()
         .filter(l -> l.contains(prefix + "h")).count();
-    String set = shQuiet("ip", "netns", "exec", hostNs, "nft", "list", "set", "inet", prefix,
+    String set = shQuiet("ip", "netns", "exec", hostNs, "nft", "-j", "list", "set", "inet", prefix,
         "sandboxes");
-    long elements = set.lines().filter(l -> l.contains(prefix + "h")).count();
+    long elements = set.isBlank() ? 0 : HostFirewall.elements(Nft.JSON.readTree(set)).size();
     long leases;
     try (var s = Files.list(stateDir)) {
       leases = s.count();

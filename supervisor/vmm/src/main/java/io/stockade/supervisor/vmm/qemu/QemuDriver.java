@@ -7,6 +7,7 @@ import io.stockade.images.ResolvedImage;
 import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailSpec;
+import io.stockade.supervisor.jail.SystemMounts;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
@@ -17,7 +18,6 @@ import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.support.ConsoleLog;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
-import io.stockade.supervisor.vmm.support.SystemMounts;
 import io.stockade.supervisor.vmm.support.VersionProbe;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -144,6 +144,7 @@ public final class QemuDriver implements VmmDriver {
       return null;
     }
     disks.put(spec.sandboxId(), disk);
+    SandboxFiles.giveToSandbox(jail, spec.sandboxId(), disk);
     return disk;
   }
 
@@ -251,7 +252,12 @@ public final class QemuDriver implements VmmDriver {
 
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    return QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout()).map(v -> (VmInstance) v);
+    Optional<QemuInstance> vm = QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout());
+    String disk = state.getOrDefault("disk", "");
+    if (vm.isPresent() && !disk.isEmpty()) {
+      disks.put(sandboxId, Path.of(disk)); // so that cleanup(id) after a restart removes it
+    }
+    return vm.map(v -> v);
   }
 
   @Override

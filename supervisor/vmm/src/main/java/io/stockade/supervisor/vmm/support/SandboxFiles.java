@@ -40,6 +40,39 @@ public final class SandboxFiles {
     }
   }
 
+  /**
+   * Gives a disk the jailed VMM writes to the uid the jail will run it as (reserved ahead of the
+   * launch), mode 0600: no other sandbox uid and no host user can open it.
+   */
+  public static void giveToSandbox(io.stockade.supervisor.jail.JailLauncher jail, String sandboxId, Path file)
+      throws io.stockade.supervisor.vmm.VmmException {
+    int uid;
+    try {
+      uid = jail.reserveUid(sandboxId);
+    } catch (io.stockade.supervisor.jail.JailException e) {
+      throw new io.stockade.supervisor.vmm.VmmException(
+          "launch " + sandboxId + ": cannot reserve the sandbox's uid for its disk: " + e.getMessage(), e);
+    }
+    try {
+      Files.setAttribute(file, "unix:uid", uid);
+      Files.setAttribute(file, "unix:gid", uid);
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new io.stockade.supervisor.vmm.VmmException(
+          "launch " + sandboxId + ": cannot give " + file + " to uid " + uid + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Snapshot files a later jail (run as another uid) reads through a bind mount of the snapshot
+   * directory: the files 0644 and the directory 0755. Whoever keeps snapshots keeps them below a
+   * directory closed to other host users (the daemon's state directory is 0700).
+   */
+  public static void readableBySandboxes(Path file) throws java.io.IOException {
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(file.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
   public static void deleteQuietly(Path file) {
     try {
       if (file != null) {

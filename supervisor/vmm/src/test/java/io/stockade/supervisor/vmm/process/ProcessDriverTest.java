@@ -9,7 +9,7 @@ import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
-import io.stockade.supervisor.vmm.testing.UnconfinedJailLauncherFake;
+import io.stockade.supervisor.vmm.testing.RealJail;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class ProcessDriverTest {
   private Path work;
-  private UnconfinedJailLauncherFake jail;
+  private RealJail jail;
   private ProcessDriver driver;
   private String id;
 
@@ -31,8 +31,8 @@ class ProcessDriverTest {
   void setUp() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root for mount namespaces");
     work = Files.createTempDirectory("stk-vm-process-");
-    jail = new UnconfinedJailLauncherFake(work.resolve("jails"));
-    driver = ProcessDriver.create(jail);
+    jail = RealJail.create("process", 920_128);
+    driver = ProcessDriver.create(jail.launcher);
     id = "stk-vm-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
@@ -40,6 +40,7 @@ class ProcessDriverTest {
   void tearDown() {
     if (driver != null) {
       driver.cleanup(id);
+      jail.close();
       SandboxFiles.deleteRecursively(work);
     }
   }
@@ -55,7 +56,9 @@ class ProcessDriverTest {
 
   @Test
   void runsTheCommandWithASystemShellAndStopsItWithSigterm() throws Exception {
-    VmInstance vm = driver.launch(spec(List.of("sh", "-c", "echo started-$((2+3)); exec sleep 60")));
+    // The program is PID 1 of the jail's pid namespace: SIGTERM reaches it only through a handler.
+    VmInstance vm = driver.launch(spec(List.of("sh", "-c",
+        "trap 'exit 143' TERM; echo started-$((2+3)); while :; do sleep 0.1; done")));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(vm.consoleLog()).contains("started-5"));
     assertThat(vm.persistentState()).containsKeys("pid", "startTime");

@@ -12,7 +12,7 @@ import io.stockade.supervisor.vmm.support.ConsoleLog;
 import io.stockade.supervisor.vmm.support.HostTsc;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.testing.DirectoryImageResolverFake;
-import io.stockade.supervisor.vmm.testing.UnconfinedJailLauncherFake;
+import io.stockade.supervisor.vmm.testing.RealJail;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,14 +28,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Boots real guests with QEMU microvm (TCG) from the default image. */
+/** Boots real guests with QEMU microvm (TCG) from the default image, in the real jail. */
 class QemuDriverTest {
   private static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
   private static final Duration BOOT = Duration.ofSeconds(60);
 
   private Path work;
   private DirectoryImageResolverFake images;
-  private UnconfinedJailLauncherFake jail;
+  private RealJail realJail;
+  private io.stockade.supervisor.jail.JailLauncher jail;
   private QemuDriver driver;
   private final List<String> ids = new ArrayList<>();
 
@@ -49,7 +50,8 @@ class QemuDriverTest {
     assumeTrue(img.isPresent(), "no default image in " + imageDir + ": run scripts/build-image");
     images = img.get();
     work = Files.createTempDirectory("stk-vm-qemu-");
-    jail = new UnconfinedJailLauncherFake(work.resolve("jails"));
+    realJail = RealJail.create("qemu", 920_000);
+    jail = realJail.launcher;
     driver = QemuDriver.create(jail, images, QEMU, QemuOptions.of("tcg", HostTsc.khz().orElse(0)));
   }
 
@@ -57,6 +59,9 @@ class QemuDriverTest {
   void tearDown() {
     if (driver != null) {
       ids.forEach(driver::cleanup);
+    }
+    if (realJail != null) {
+      realJail.close();
     }
     if (work != null) {
       SandboxFiles.deleteRecursively(work);
@@ -82,10 +87,17 @@ class QemuDriverTest {
     vm.writeConsole("echo alive-$((6*7))\n".getBytes(StandardCharsets.UTF_8));
     awaitConsole(vm, "alive-42");
 
-    vm.requestShutdown();
+    // A restarted supervisor: the old QMP connection is gone, a new driver reattaches.
+    ((QemuInstance) vm).closeConnections();
+    QemuDriver restarted = QemuDriver.create(jail, images, QEMU, QemuOptions.of("tcg", 0));
+    VmInstance again = restarted.reattach(vm.sandboxId(), vm.persistentState()).orElseThrow();
+    assertThat(((QemuInstance) again).status()).isEqualTo("running");
+
+    again.requestShutdown();
     assertThat(vm.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(0);
-    assertThat(vm.guestRequestedShutdown()).isTrue();
-    assertThat(Files.readString(vm.consoleLog())).contains("reboot: Power down");
+    assertThat(again.guestRequestedShutdown()).isTrue();
+    assertThat(restarted.reattach(vm.sandboxId(), vm.persistentState())).isEmpty();
+    assertThat(Files.readString(vm.consoleLog())).contains("STOCKADE-POWEROFF");
   }
 
   @Test
@@ -124,7 +136,7 @@ class QemuDriverTest {
           assertThat(e.getMessage()).contains("NEVER-PRINTED-LINE").contains("within PT15S");
           assertThat(e.consoleTail()).contains("STOCKADE-READY");
         });
-    assertThat(work.resolve("jails").resolve(spec.sandboxId())).doesNotExist();
+    assertThat(realJail.base.resolve("jails").resolve(spec.sandboxId())).doesNotExist();
     assertThat(spec.sandboxDir().resolve("disk.qcow2")).doesNotExist();
   }
 

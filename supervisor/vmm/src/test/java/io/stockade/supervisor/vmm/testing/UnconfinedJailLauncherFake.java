@@ -32,6 +32,12 @@ public final class UnconfinedJailLauncherFake implements JailLauncher {
     this.base = base;
   }
 
+  /** The fake runs everything as root. */
+  @Override
+  public int reserveUid(String sandboxId) {
+    return 0;
+  }
+
   @Override
   public JailedProcess launch(JailSpec spec) throws JailException {
     Path dir = base.resolve(spec.sandboxId());
@@ -55,8 +61,20 @@ public final class UnconfinedJailLauncherFake implements JailLauncher {
           sh.append("/usr/bin/mount -o remount,bind,ro ").append(q(target)).append('\n');
         }
       }
+      // The real jail makes the executable visible inside; do the same when no mount covers it.
+      boolean covered = spec.mounts().stream().anyMatch(m -> spec.executable().startsWith(m.hostPath())
+          && m.hostPath().toString().equals(m.jailPath()));
+      if (!covered) {
+        Path target = root.resolve(spec.executable().toString().substring(1));
+        Files.createDirectories(target.getParent());
+        Files.write(target, new byte[0]);
+        sh.append("/usr/bin/mount --bind ").append(q(spec.executable())).append(' ').append(q(target)).append('\n');
+      }
       for (String d : spec.devices()) {
         Path target = root.resolve("dev").resolve(d);
+        if (!Files.exists(Path.of("/dev", d))) {
+          continue; // e.g. /dev/kvm on a host without it: the fake VMMs never open it
+        }
         Files.createDirectories(target.getParent());
         Files.write(target, new byte[0]);
         sh.append("/usr/bin/mount --bind ").append(q(Path.of("/dev", d))).append(' ').append(q(target)).append('\n');

@@ -1,0 +1,12 @@
+package io.stockade.images;
+
+import java.util.Collection;
+
+/** No catalog names the image asked for. */
+public final class ImageNotFound extends ImageException {
+  ImageNotFound(String reference, Collection<String> known) {
+    super("no image '" + reference + "' in the catalog (known: "
+        + (known.isEmpty() ? "none" : String.join(", ", known))
+        + "): add a catalog file naming it, or run scripts/build-image for stockade-default");
+  }
+}

@@ -32,12 +32,12 @@ final class HostTraces {
 
   /**
    * How to recognise a sandbox's network on the host, recorded while it runs: its namespace's
-   * inode, the ifindex of its veth's host end, its address. Names and addresses are not enough:
+   * name and inode, the ifindex of its veth's host end, its address. Names and addresses are not enough:
    * the daemon keeps spare slots, so a freed slot's names and addresses come back at once for a
-   * spare, while an inode or an ifindex is never handed out again so soon.
+   * spare; an ifindex is not handed out again so soon, and a recycled inode comes with another name.
    */
-  record SandboxNet(long netnsInode, int hostLinkIndex, String guestAddress) {
-    static final SandboxNet NONE = new SandboxNet(0, 0, null);
+  record SandboxNet(String netnsName, long netnsInode, int hostLinkIndex, String guestAddress) {
+    static final SandboxNet NONE = new SandboxNet(null, 0, 0, null);
 
     static SandboxNet of(ProcessHandle vmm, FakeInternet net, String guestAddress) {
       long inode = HostTraces.netnsInode(vmm);
@@ -53,7 +53,7 @@ final class HostTraces {
           index = Integer.parseInt(line.substring(0, line.indexOf(':')));
         }
       }
-      return new SandboxNet(inode, index, guestAddress);
+      return new SandboxNet(name, inode, index, guestAddress);
     }
   }
 
@@ -78,12 +78,11 @@ final class HostTraces {
     for (ProcessHandle p : processesOf(sandboxId)) {
       traces.add("process " + p.pid() + " " + p.info().commandLine().orElse("?"));
     }
-    if (sandboxNet.netnsInode() != 0) {
-      for (String n : netnsNames()) {
-        if (netnsInode(Path.of("/run/netns", n)) == sandboxNet.netnsInode()) {
-          traces.add("netns " + n + " (the sandbox's own)");
-        }
-      }
+    // Name and inode together: nsfs inodes are recycled at once for other namespaces, and the
+    // name comes back for a spare slot, but not both for the same namespace.
+    if (sandboxNet.netnsName() != null
+        && netnsInode(Path.of("/run/netns", sandboxNet.netnsName())) == sandboxNet.netnsInode()) {
+      traces.add("netns " + sandboxNet.netnsName() + " (the sandbox's own, inode " + sandboxNet.netnsInode() + ")");
     }
     if (sandboxNet.hostLinkIndex() != 0) {
       for (String line : Shell.run("ip", "-n", net.hostNs, "-o", "link").out().split("\n")) {

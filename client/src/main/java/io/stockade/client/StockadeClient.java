@@ -133,16 +133,19 @@ public final class StockadeClient implements AutoCloseable {
 
   /** Graceful stop with the server's default timeout. */
   public SandboxInfo stop(String id) throws StockadeException {
-    return stop(id, Duration.ZERO, true);
+    return stop(id, null, true);
   }
 
   /**
    * Stops; {@code timeout} is how long a graceful stop waits before it kills, rounded up to whole
-   * seconds; zero means the server's default.
+   * seconds; null or zero means the server's default.
    */
   public SandboxInfo stop(String id, Duration timeout, boolean graceful) throws StockadeException {
-    long seconds = timeout.isZero() ? 0 : Math.max(1, (timeout.toMillis() + 999) / 1000);
-    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, (int) Math.min(seconds, Integer.MAX_VALUE), graceful));
+    Integer seconds = null;
+    if (timeout != null && !timeout.isZero()) {
+      seconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (timeout.toMillis() + 999) / 1000));
+    }
+    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, seconds, graceful));
   }
 
   public SandboxInfo kill(String id) throws StockadeException {

@@ -79,6 +79,7 @@ final class BlobFetcher {
     }
   }
 
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   private Path fetchLocked(String what, ImageFile file, DownloadProgress progress) throws ImageException {
     String hex = file.sha256();
     Path lockFile = layout.lock(hex);

@@ -78,6 +78,7 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
     return layout.root;
   }
 
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   @Override
   public ResolvedImage resolve(String reference, DownloadProgress progress) throws ImageException {
     CatalogEntry e = catalog.find(reference);
@@ -126,6 +127,7 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
     }
   }
 
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   @Override
   public Path createWritableDisk(ResolvedImage image, String sandboxId, Path directory, DiskFormat format)
       throws ImageException {
@@ -151,6 +153,7 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
     return disk;
   }
 
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   @Override
   public void release(String sandboxId) {
     try {
@@ -193,6 +196,7 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
    * Forgets {@code name:version} (or every version of {@code name}) and deletes the blobs no
    * other image and no sandbox still uses; blobs in use stay until GC after their release.
    */
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   public GcResult remove(String reference) throws ImageException {
     String[] parts = Names.parseReference(reference);
     try (StoreLock.Held held = storeLock.exclusive()) {
@@ -210,7 +214,7 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
         }
       }
       if (!found) {
-        throw new ImageNotFound(reference + " in the store " + layout.root,
+        throw ImageNotFound.inStore(reference, layout.root,
             records.images().stream().map(r -> r.name() + ":" + r.version()).toList());
       }
       return collect();
@@ -218,6 +222,7 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
   }
 
   /** Deletes blobs no pulled image and no sandbox uses, and abandoned partial downloads. */
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   public GcResult gc() throws ImageException {
     try (StoreLock.Held held = storeLock.exclusive()) {
       return collect();

@@ -152,7 +152,12 @@ final class Transfer {
       throws AttemptFailed, StoreWriteFailed {
     int code = info.statusCode();
     if (code == 206 && offset > 0) {
-      checkContentRange(info, offset, sink.expectedSize());
+      try {
+        checkContentRange(info, offset, sink.expectedSize());
+      } catch (AttemptFailed f) {
+        sink.truncate(); // the server cannot resume this file: the next try starts over
+        throw f;
+      }
       log.info("resuming {} from {} at byte {}", what, url, offset);
     } else if (code == 200) {
       if (offset > 0) {

@@ -1,6 +1,5 @@
 package io.stockade.supervisor.net;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.stockade.policy.EgressRule;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,6 +82,9 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     } catch (IllegalArgumentException e) {
       throw new NetworkException("validate config", e.getMessage()
           + ": use a larger pool or fewer slots (each slot takes a /29)");
+    }
+    if (config.uplink().isEmpty()) {
+      config = Uplink.defaultRoute(config);
     }
     LinuxNetworkManager m = new LinuxNetworkManager(config);
     TableModel host = HostFirewall.build(config);
@@ -312,17 +314,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       return TrafficCounters.UNKNOWN;
     }
     try {
-      long[] v = {-1, -1, -1, -1};
-      for (JsonNode item : plumbing.listCounters(l.addresses()).path("nftables")) {
-        JsonNode c = item.path("counter");
-        String name = c.path("name").asText();
-        int i = name.equals("tx") ? 0 : name.equals("rx") ? 2 : -1;
-        if (i >= 0) {
-          v[i] = c.path("bytes").asLong();
-          v[i + 1] = c.path("packets").asLong();
-        }
-      }
-      return new TrafficCounters(v[0], v[1], v[2], v[3]);
+      return plumbing.counters(l.addresses());
     } catch (NetworkException e) {
       return TrafficCounters.UNKNOWN;
     }

@@ -107,6 +107,21 @@ final class Plumbing {
     return parse("read host ruleset", nft(host, "read host ruleset", "list ruleset"));
   }
 
+  /** The sandbox table's named counters tx (accepted egress) and rx (accepted replies). */
+  TrafficCounters counters(SlotAddresses a) throws NetworkException {
+    long[] v = {-1, -1, -1, -1};
+    for (JsonNode item : listCounters(a).path("nftables")) {
+      JsonNode c = item.path("counter");
+      String name = c.path("name").asText();
+      int i = name.equals("tx") ? 0 : name.equals("rx") ? 2 : -1;
+      if (i >= 0) {
+        v[i] = c.path("bytes").asLong();
+        v[i + 1] = c.path("packets").asLong();
+      }
+    }
+    return new TrafficCounters(v[0], v[1], v[2], v[3]);
+  }
+
   JsonNode listCounters(SlotAddresses a) throws NetworkException {
     return parse("read counters", nft(Optional.of(a.netnsPath()), "read counters",
         "list counters table inet " + SandboxFirewall.TABLE));

@@ -69,7 +69,7 @@ public final class ProcessDriver implements VmmDriver {
     List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
     JailSpec js = new JailSpec(
         spec.sandboxId(), executable, spec.command(), ENV, mounts, List.of("null", "zero", "urandom"),
-        spec.network().map(n -> n.netnsPath()), limits, "process", false, "/tmp");
+        spec.network().map(n -> n.netnsPath()), limits, "process", true, "/tmp");
     try {
       return new ProcessInstance(jail.launch(js));
     } catch (JailException e) {

@@ -175,7 +175,7 @@ public final class QemuDriver implements VmmDriver {
     JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, 512, 1024, 0);
     return new JailSpec(
         spec.sandboxId(), qemuBinary, argv, Map.of(), mounts, devices,
-        spec.network().map(n -> n.netnsPath()), limits, "qemu", false, "/");
+        spec.network().map(n -> n.netnsPath()), limits, "qemu", true, "/");
   }
 
   private JailedProcess launchJail(JailSpec spec) throws VmmException {

@@ -140,6 +140,19 @@ class CloudHypervisorDriverTest {
   }
 
   @Test
+  void aRestartedSupervisorReattachesAndPingsTheApiAgain() throws Exception {
+    VmInstance vm = driver.launch(spec(Duration.ofSeconds(10), Optional.empty()));
+    CloudHypervisorDriver restarted = CloudHypervisorDriver.create(jail, images, work.resolve("fake-cloud-hypervisor"),
+        CloudHypervisorOptions.defaults());
+    VmInstance again = restarted.reattach(vm.sandboxId(), vm.persistentState()).orElseThrow();
+    assertThat(((CloudHypervisorInstance) again).state()).isEqualTo("Running");
+    assertThat(again.consoleLog()).isEqualTo(vm.consoleLog());
+    vm.process().killAll();
+    vm.onExit().get(10, TimeUnit.SECONDS);
+    assertThat(restarted.reattach(vm.sandboxId(), vm.persistentState())).isEmpty();
+  }
+
+  @Test
   void aHungBootFailsAndLeavesNothing() throws Exception {
     jail.nextGuestPrints("");
     LaunchSpec spec = spec(Duration.ofSeconds(2), Optional.empty());

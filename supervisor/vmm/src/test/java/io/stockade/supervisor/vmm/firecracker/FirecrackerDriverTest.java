@@ -151,6 +151,22 @@ class FirecrackerDriverTest {
   }
 
   @Test
+  void aRestartedSupervisorReattachesByPidAndStartTime() throws Exception {
+    VmInstance vm = driver.launch(spec(Duration.ofSeconds(10), Optional.empty()));
+    FirecrackerDriver restarted = FirecrackerDriver.create(jail, images, work.resolve("fake-firecracker"),
+        FirecrackerOptions.defaults());
+    VmInstance again = restarted.reattach(vm.sandboxId(), vm.persistentState()).orElseThrow();
+    again.pause();
+    assertThat(api().state()).isEqualTo("Paused");
+    java.util.Map<String, String> wrongStart = new java.util.HashMap<>(vm.persistentState());
+    wrongStart.put("startTime", "1");
+    assertThat(restarted.reattach(vm.sandboxId(), wrongStart)).isEmpty();
+    vm.process().killAll();
+    vm.onExit().get(10, TimeUnit.SECONDS);
+    assertThat(restarted.reattach(vm.sandboxId(), vm.persistentState())).isEmpty();
+  }
+
+  @Test
   void versionComesFromTheBinaryAndIsEmptyWithoutOne() throws Exception {
     assertThat(driver.version()).contains("1.7.0");
     assertThat(FirecrackerDriver.create(jail, images, work.resolve("missing"), FirecrackerOptions.defaults()).version())

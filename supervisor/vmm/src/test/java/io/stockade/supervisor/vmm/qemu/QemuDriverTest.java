@@ -79,6 +79,13 @@ class QemuDriverTest {
   void bootsPausesResumesAndPowersOffGracefully() throws Exception {
     VmInstance vm = driver.launch(spec(images.image(), BOOT, Optional.empty()));
     assertThat(Files.readString(vm.consoleLog())).contains("STOCKADE-READY");
+    // QEMU runs as the sandbox's own uid, in a user namespace that maps only that uid.
+    ProcessHandle qemu = ProcessHandle.of(vm.process().pid()).orElseThrow().descendants()
+        .filter(h -> h.info().command().orElse("").endsWith("qemu-system-x86_64")).findFirst().orElseThrow();
+    assertThat(vm.process().uid()).isPositive();
+    assertThat(Files.readString(Path.of("/proc/" + qemu.pid() + "/status"))).containsPattern("Uid:\\s+" + vm.process().uid() + "\\s");
+    assertThat(Files.readString(Path.of("/proc/" + qemu.pid() + "/uid_map")).trim().split("\\s+"))
+        .containsExactly(Integer.toString(vm.process().uid()), Integer.toString(vm.process().uid()), "1");
 
     vm.pause();
     assertThat(((QemuInstance) vm).status()).isEqualTo("paused");

@@ -14,6 +14,7 @@ import io.stockade.supervisor.jail.JailConfig;
 import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.LinuxJailLauncher;
+import io.stockade.supervisor.jail.selftest.JailSelfTest;
 import io.stockade.supervisor.net.EgressSpec;
 import io.stockade.supervisor.net.LinuxNetworkManager;
 import io.stockade.supervisor.net.NetConfig;
@@ -163,10 +164,12 @@ public final class SupervisorWiring {
     }
   }
 
-  /** `stockade-supervisor selftest`: the jail's own checks. Returns the exit status. */
-  public static int selfTest() {
-    System.err.println("selftest: this build has no jail self-test yet (the jail module is not wired in)");
-    return 3;
+  /**
+   * `stockade-supervisor selftest`: the jail's self-test (a hostile probe in a real jail, with
+   * the configured jails directory and uid range). Returns the exit status.
+   */
+  public static int selfTest(SupervisorConfig config) {
+    return JailSelfTest.run(jailConfig(config), System.out) ? 0 : 1;
   }
 
   /** Refuses every image, saying why the image store could not be opened. */

@@ -113,6 +113,20 @@ class RealWiringIT {
     assertThat(root.resolve("jails/" + orphan)).doesNotExist();
   }
 
+  @Test
+  void selftestRunsTheJailsHostileProbe() throws Exception {
+    Path config = root.resolve("selftest.json");
+    int uidBase = 3_600_000 + 256 * ThreadLocalRandom.current().nextInt(1000);
+    Files.writeString(config, "{\"stateDir\":\"" + root.resolve("state") + "\",\"jailsDir\":\"" + root.resolve("jails")
+        + "\",\"uidRange\":{\"first\":" + uidBase + ",\"count\":64}}");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("stockade.supervisorJar"), "selftest", "--config", config.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("selftest: all checks passed").contains("memory_hog");
+  }
+
   private static String read(Path p) {
     try {
       return Files.readString(p);

@@ -144,6 +144,9 @@ public final class SupervisorWiring {
       return new NoNetwork("network.enabled is false in the configuration");
     }
     NetConfig n = NetConfig.defaults(c.path("stateDir").resolve("net"));
+    if (!c.string("network.namePrefix").equals("stk") || !c.string("network.hostTable").equals("stockade")) {
+      n = n.withNames(c.string("network.namePrefix"), c.string("network.hostTable"));
+    }
     if (!c.string("network.hostNetns").isEmpty()) {
       n = n.withHostNetns(Path.of(c.string("network.hostNetns")));
     }
@@ -159,6 +162,7 @@ public final class SupervisorWiring {
     try {
       return LinuxNetworkManager.create(n);
     } catch (NetworkException | RuntimeException e) {
+      // RuntimeException includes NetConfig's IllegalArgumentException for a bad name or pool.
       LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
       return new NoNetwork(e.getMessage());
     }

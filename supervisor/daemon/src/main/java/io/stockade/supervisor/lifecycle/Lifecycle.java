@@ -284,7 +284,7 @@ public final class Lifecycle implements AutoCloseable {
         }
       }
       sb.spec(next);
-      changed(sb, null);
+      changed(sb, sb.state()); // persisted; not a state change, so no event
     }
     return view(sb, false);
   }

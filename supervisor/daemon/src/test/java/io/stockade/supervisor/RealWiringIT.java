@@ -75,6 +75,15 @@ class RealWiringIT {
     await().atMost(Duration.ofSeconds(40)).until(() -> Files.exists(socket) || !daemon.isAlive());
     assertThat(daemon.isAlive()).as(() -> read(root.resolve("supervisor.log"))).isTrue();
 
+    try (Varlink.Conn rootConn = new Varlink.Conn(socket)) {
+      JsonNode pre = rootConn.call(call("Preflight", "{}"));
+      assertThat(pre.path("parameters").path("checks").size()).as(pre.toString()).isPositive();
+      assertThat(pre.path("parameters").path("checks").get(0).has("status")).isTrue();
+      JsonNode idl = rootConn.call("{\"method\":\"org.varlink.service.GetInterfaceDescription\",\"parameters\":{\"interface\":\"io.stockade.Supervisor\"}}");
+      assertThat(idl.path("parameters").path("description").asText()).contains("method UpdateEgress");
+    }
+    assertThat(Varlink.asUser(alice, socket, call("Preflight", "{}")).get(0).path("error").asText())
+        .isEqualTo("io.stockade.Supervisor.PermissionDenied");
     List<JsonNode> r = Varlink.asUser(alice, socket,
         call("Create", "{\"spec\":{\"kind\":\"process\",\"name\":\"j\",\"command\":[\"/bin/sh\",\"-c\",\"echo hello from a jailed process; id -u; sleep 30\"]}}"),
         call("Start", "{\"id\":\"j\"}"),

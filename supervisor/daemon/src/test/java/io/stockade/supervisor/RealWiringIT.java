@@ -84,10 +84,13 @@ class RealWiringIT {
     }
     assertThat(Varlink.asUser(alice, socket, call("Preflight", "{}")).get(0).path("error").asText())
         .isEqualTo("io.stockade.Supervisor.PermissionDenied");
+    long t0 = System.nanoTime();
     List<JsonNode> r = Varlink.asUser(alice, socket,
         call("Create", "{\"spec\":{\"kind\":\"process\",\"name\":\"j\",\"command\":[\"/bin/sh\",\"-c\",\"echo hello from a jailed process; id -u; sleep 30\"]}}"),
         call("Start", "{\"id\":\"j\"}"),
         call("Create", "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sh\"]}}"));
+    System.out.println("FIGURE Create+Start of a jailed process sandbox through socat as a user: "
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms (one socat process, three calls)");
     assertThat(r.get(0).has("error")).as(r.get(0).toString()).isFalse();
     assertThat(r.get(1).path("parameters").path("sandbox").path("state").asText()).as(r.get(1).toString()).isEqualTo("running");
     assertThat(r.get(2).path("error").asText()).as(r.get(2).toString()).isEqualTo("io.stockade.Supervisor.QuotaExceeded");

@@ -100,7 +100,7 @@ public final class Supervisor {
     }
     String where = inherited.isPresent() ? "socket-activated fd 3" : socketPath.toString();
     LOG.info("stockade-supervisor {} serving on {} ({} drivers: {})", Main.version(), where, wiring.drivers().size(), wiring.drivers().keySet());
-    notify.ready("serving on " + where + ", " + lifecycle.all().size() + " sandboxes");
+    notify.ready("serving on " + where + ", " + lifecycle.all().size() + " sandboxes", api::accepting);
 
     stop.await();
 

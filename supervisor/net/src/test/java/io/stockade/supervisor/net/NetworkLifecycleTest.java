@@ -66,7 +66,12 @@ class NetworkLifecycleTest {
       restarted.reconcile(Set.of("sb-3"));
       assertThat(bed.leftovers()).isEqualTo(4);
       assertThat(kept.netnsPath()).exists();
-      restarted.detach("sb-3"); // known only from its lease
+      // The restarted supervisor knows sb-3 from its lease: it can change and read it.
+      restarted.updateEgress("sb-3", EgressSpec.NONE);
+      assertThat(restarted.counters("sb-3").txPackets()).isGreaterThanOrEqualTo(0);
+      assertThatThrownBy(() -> restarted.updateEgress("sb-1", EgressSpec.NONE))
+          .isInstanceOf(NetworkException.class);
+      restarted.detach("sb-3");
       restarted.reconcile(Set.of());
       assertThat(bed.leftovers()).isZero();
     }

@@ -218,4 +218,18 @@ class NetworkLifecycleTest {
       m.detach("sb-1");
     }
   }
+
+  @Test
+  void anAttachThatFailsLateRemovesWhatItBuilt() throws Exception {
+    try (LinuxNetworkManager m = LinuxNetworkManager.create(bed.config())) {
+      // uid -1 is no uid: TUNSETOWNER refuses it after namespace, links and table exist.
+      assertThatThrownBy(() -> m.attach("sb-1", -1, -1, WEB))
+          .isInstanceOf(NetworkException.class)
+          .hasMessageContaining("TAP");
+      assertThat(bed.leftovers()).isZero();
+      m.attach("sb-1", 4242, 4242, WEB);
+      m.detach("sb-1");
+      assertThat(bed.leftovers()).isZero();
+    }
+  }
 }

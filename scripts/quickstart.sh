@@ -76,7 +76,8 @@ cat > "$work/stockade.json" <<JSON
   "socketPath": "$work/run/stockade.sock",
   "socketGroup": "$user",
   "policyDir": "$work/policy",
-  "stop": {"gracefulSeconds": 3, "termSeconds": 2, "drainSeconds": 10}
+  "stop": {"gracefulSeconds": 3, "termSeconds": 2, "drainSeconds": 10},
+  "network": {"enabled": false}
 }
 JSON
 socket="$work/run/stockade.sock"

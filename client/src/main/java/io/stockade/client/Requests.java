@@ -33,19 +33,16 @@ public final class Requests {
   /**
    * Stop.
    *
-   * @param timeoutSeconds how long a graceful stop waits before it kills, default {@value
-   *     #DEFAULT_TIMEOUT_SECONDS}
+   * @param timeoutSeconds how long a graceful stop waits before it kills; null for the server's
+   *     default (its {@code stop.gracefulSeconds}, 10 as shipped)
    * @param graceful ask the guest to power off first (default); false kills at once
    */
-  public record Stop(String id, int timeoutSeconds, boolean graceful) {
-    public static final int DEFAULT_TIMEOUT_SECONDS = 10;
-
+  public record Stop(String id, Integer timeoutSeconds, boolean graceful) {
     public Stop {
       requireId(id);
-      if (timeoutSeconds < 0) {
-        throw new IllegalArgumentException("timeoutSeconds must not be negative (0 means default)");
+      if (timeoutSeconds != null && timeoutSeconds < 0) {
+        throw new IllegalArgumentException("timeoutSeconds must not be negative");
       }
-      timeoutSeconds = timeoutSeconds == 0 ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
     }
 
     // Absent "graceful" means true, which a primitive component cannot express on its own.
@@ -54,7 +51,7 @@ public final class Requests {
         @JsonProperty("id") String id,
         @JsonProperty("timeoutSeconds") Integer timeoutSeconds,
         @JsonProperty("graceful") Boolean graceful) {
-      return new Stop(id, timeoutSeconds == null ? 0 : timeoutSeconds, graceful == null || graceful);
+      return new Stop(id, timeoutSeconds, graceful == null || graceful);
     }
   }
 

@@ -1,40 +1,39 @@
 package io.stockade.client;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What to create. Zero numbers and null lists take the defaults below, so a caller (or a hand
- * written JSON message) states only what it cares about. Limits beyond "not negative" are the
- * server's and the policy's to enforce.
+ * What to create. Zero numbers and null fields mean "the server's default" (its configuration's
+ * {@code defaults.*}: 1 vCPU, 256 MiB, a 60 s readiness timeout and the default image as shipped),
+ * so a caller, or a hand-written JSON message, states only what it cares about, and the operator's
+ * defaults apply to the rest. Zero numbers are left out of the JSON. Limits beyond "not negative"
+ * are the server's and the policy's to enforce.
  *
  * @param kind what runs: a VM kind or process
  * @param name unique among the caller's sandboxes; null lets the server pick one
- * @param image catalog image name (or name:version); required for VM kinds, null for process
+ * @param image catalog image name (or name:version); null: the server's default image for VM
+ *     kinds, none for process
  * @param command process: argv with an absolute argv[0]; VMs: extra arguments for the guest's init
- * @param vcpus virtual CPUs, default {@value #DEFAULT_VCPUS}
- * @param memoryMiB memory, default {@value #DEFAULT_MEMORY_MIB}
+ * @param vcpus virtual CPUs, 0 for the server's default
+ * @param memoryMiB memory, 0 for the server's default
  * @param egress destinations the sandbox may reach, default none
  * @param dnsNames host names it may resolve and reach
  * @param network give it a network interface at all
- * @param readyTimeoutSeconds how long Start waits for readiness, default {@value
- *     #DEFAULT_READY_TIMEOUT_SECONDS}
+ * @param readyTimeoutSeconds how long Start waits for readiness, 0 for the server's default
  */
 public record SandboxSpec(
     SandboxKind kind,
     String name,
     String image,
     List<String> command,
-    int vcpus,
-    long memoryMiB,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int vcpus,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long memoryMiB,
     List<Egress> egress,
     List<String> dnsNames,
     boolean network,
-    int readyTimeoutSeconds) {
-
-  public static final int DEFAULT_VCPUS = 1;
-  public static final long DEFAULT_MEMORY_MIB = 256;
-  public static final int DEFAULT_READY_TIMEOUT_SECONDS = 60;
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int readyTimeoutSeconds) {
 
   public SandboxSpec {
     Objects.requireNonNull(kind, "kind");
@@ -43,14 +42,11 @@ public record SandboxSpec(
     dnsNames = copyOf(dnsNames, "dnsNames");
     if (vcpus < 0 || memoryMiB < 0 || readyTimeoutSeconds < 0) {
       throw new IllegalArgumentException(
-          "vcpus, memoryMiB and readyTimeoutSeconds must not be negative (0 means default)");
+          "vcpus, memoryMiB and readyTimeoutSeconds must not be negative (0 means the server's default)");
     }
-    vcpus = vcpus == 0 ? DEFAULT_VCPUS : vcpus;
-    memoryMiB = memoryMiB == 0 ? DEFAULT_MEMORY_MIB : memoryMiB;
-    readyTimeoutSeconds = readyTimeoutSeconds == 0 ? DEFAULT_READY_TIMEOUT_SECONDS : readyTimeoutSeconds;
   }
 
-  /** A spec for a VM booting {@code image}, all else default. */
+  /** A spec for a VM booting {@code image} (null: the server's default image), all else default. */
   public static SandboxSpec vm(SandboxKind kind, String image) {
     return new SandboxSpec(kind, null, image, null, 0, 0, null, null, false, 0);
   }

@@ -133,16 +133,19 @@ public final class StockadeClient implements AutoCloseable {
 
   /** Graceful stop with the server's default timeout. */
   public SandboxInfo stop(String id) throws StockadeException {
-    return stop(id, Duration.ZERO, true);
+    return stop(id, null, true);
   }
 
   /**
    * Stops; {@code timeout} is how long a graceful stop waits before it kills, rounded up to whole
-   * seconds; zero means the server's default.
+   * seconds; null or zero means the server's default.
    */
   public SandboxInfo stop(String id, Duration timeout, boolean graceful) throws StockadeException {
-    long seconds = timeout.isZero() ? 0 : Math.max(1, (timeout.toMillis() + 999) / 1000);
-    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, (int) Math.min(seconds, Integer.MAX_VALUE), graceful));
+    Integer seconds = null;
+    if (timeout != null && !timeout.isZero()) {
+      seconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (timeout.toMillis() + 999) / 1000));
+    }
+    return sandbox(SupervisorMethod.STOP, new Requests.Stop(id, seconds, graceful));
   }
 
   public SandboxInfo kill(String id) throws StockadeException {
@@ -298,15 +301,18 @@ public final class StockadeClient implements AutoCloseable {
 
   private String remedy(IOException e) {
     String message = String.valueOf(e.getMessage());
-    if (!Files.exists(socket)) {
-      return "no such socket: is stockade-supervisor running (systemctl status stockade)? "
-          + "Point --socket or STOCKADE_SOCKET at its socket";
-    }
+    // Permission first: an unsearchable directory also makes the socket look absent.
     if (message.contains("Permission denied")) {
-      return "this user may not open the socket: ask the operator to add it to the socket's group";
+      return "this user may not open the socket: ask the operator to add it to the socket's group"
+          + " (stockade, in the shipped stockade.socket unit)";
+    }
+    if (!Files.exists(socket)) {
+      return "no such socket: is the supervisor installed and running"
+          + " (systemctl status stockade.socket stockade.service)? Point --socket or STOCKADE_SOCKET at its socket";
     }
     if (message.contains("Connection refused")) {
-      return "the socket exists but nobody listens: the supervisor is not running (systemctl start stockade)";
+      return "the socket exists but nobody listens: the supervisor is not running"
+          + " (systemctl start stockade.socket)";
     }
     if (e instanceof SocketException && !Files.isReadable(socket)) {
       return "the socket is not accessible to this user";

@@ -18,18 +18,22 @@ class ProtocolRecordsTest {
   }
 
   @Test
-  void createDefaultsFillWhatTheCallerLeftOut() throws Exception {
-    Requests.Create c = VarlinkJson.decode(json("{\"spec\":{\"kind\":\"qemu\",\"image\":\"default\"}}"), Requests.Create.class);
+  void whatTheCallerLeavesOutStaysTheServersToDecide() throws Exception {
+    Requests.Create c = VarlinkJson.decode(json("{\"spec\":{\"kind\":\"qemu\"}}"), Requests.Create.class);
     SandboxSpec s = c.spec();
     assertThat(s.kind()).isEqualTo(SandboxKind.QEMU);
-    assertThat(s.vcpus()).isEqualTo(SandboxSpec.DEFAULT_VCPUS);
-    assertThat(s.memoryMiB()).isEqualTo(SandboxSpec.DEFAULT_MEMORY_MIB);
-    assertThat(s.readyTimeoutSeconds()).isEqualTo(SandboxSpec.DEFAULT_READY_TIMEOUT_SECONDS);
+    assertThat(s.image()).isNull();
+    assertThat(s.vcpus()).isZero();
+    assertThat(s.memoryMiB()).isZero();
+    assertThat(s.readyTimeoutSeconds()).isZero();
     assertThat(s.egress()).isEmpty();
     assertThat(s.network()).isFalse();
     // null for a "?int" means default, as absent does
     SandboxSpec withNull = VarlinkJson.decode(json("{\"kind\":\"process\",\"vcpus\":null}"), SandboxSpec.class);
-    assertThat(withNull.vcpus()).isEqualTo(1);
+    assertThat(withNull.vcpus()).isZero();
+    // Zeros are left out of the JSON, so the server's defaults apply to them.
+    assertThat(VarlinkJson.encode(SandboxSpec.vm(SandboxKind.QEMU, null)).toString())
+        .isEqualTo("{\"kind\":\"qemu\",\"command\":[],\"egress\":[],\"dnsNames\":[],\"network\":false}");
   }
 
   @Test
@@ -87,7 +91,7 @@ class ProtocolRecordsTest {
   @Test
   void serversDecodeRequestsThroughTheMethodTable() throws Exception {
     Record r = SupervisorMethod.STOP.decodeRequest(json("{\"id\":\"a\"}"));
-    assertThat(r).isEqualTo(new Requests.Stop("a", 10, true));
+    assertThat(r).isEqualTo(new Requests.Stop("a", null, true));
     assertThatThrownBy(() -> SupervisorMethod.CREATE.decodeRequest(json("{\"spec\":{\"kind\":\"qemu\",\"vcpus\":-1}}")))
         .isInstanceOfSatisfying(InvalidParameterException.class, e -> {
           assertThat(e.parameter()).isEqualTo("spec");
@@ -108,7 +112,8 @@ class ProtocolRecordsTest {
   void stopIsGracefulUnlessToldOtherwise() throws Exception {
     Requests.Stop stop = VarlinkJson.decode(json("{\"id\":\"a\"}"), Requests.Stop.class);
     assertThat(stop.graceful()).isTrue();
-    assertThat(stop.timeoutSeconds()).isEqualTo(Requests.Stop.DEFAULT_TIMEOUT_SECONDS);
+    assertThat(stop.timeoutSeconds()).as("absent: the server's default").isNull();
+    assertThat(VarlinkJson.encode(stop).toString()).isEqualTo("{\"id\":\"a\",\"graceful\":true}");
     Requests.Stop hard = VarlinkJson.decode(json("{\"id\":\"a\",\"graceful\":false,\"timeoutSeconds\":3}"), Requests.Stop.class);
     assertThat(hard).isEqualTo(new Requests.Stop("a", 3, false));
     assertThat(VarlinkJson.decode(VarlinkJson.encode(hard), Requests.Stop.class)).isEqualTo(hard);
@@ -133,7 +138,7 @@ class ProtocolRecordsTest {
     assertThat(node.get("sandbox").get("state").asText()).isEqualTo("running");
     assertThat(node.get("sandbox").has("stoppedAt")).isFalse();
     assertThat(VarlinkJson.decode(node, Replies.Sandbox.class).sandbox()).isEqualTo(info);
-    node.with("sandbox").put("createdAt", "yesterday");
+    ((ObjectNode) node.get("sandbox")).put("createdAt", "yesterday");
     assertThatThrownBy(() -> VarlinkJson.decode(node, Replies.Sandbox.class))
         .isInstanceOfSatisfying(MalformedMessageException.class, e -> assertThat(e.parameter()).contains("sandbox.createdAt"));
   }

@@ -206,15 +206,19 @@ public final class ScriptedVarlinkServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     closed = true;
     server.close();
     for (SocketChannel c : connections) {
       c.close();
     }
-    acceptor.join(5000);
-    for (Thread t : threads) {
-      t.join(5000);
+    try {
+      acceptor.join(5000);
+      for (Thread t : threads) {
+        t.join(5000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     Files.deleteIfExists(socket);
     Files.deleteIfExists(dir);

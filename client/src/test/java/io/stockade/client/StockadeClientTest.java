@@ -84,6 +84,10 @@ class StockadeClientTest {
     c.start("a");
     c.stop("a", Duration.ofSeconds(3), false);
     assertThat(server.lastCall().parameters().toString()).isEqualTo("{\"id\":\"a\",\"timeoutSeconds\":3,\"graceful\":false}");
+    c.stop("a");
+    assertThat(server.lastCall().parameters().toString()).as("server's default timeout").isEqualTo("{\"id\":\"a\",\"graceful\":true}");
+    c.stop("a", Duration.ofMillis(1500), true);
+    assertThat(server.lastCall().parameters().get("timeoutSeconds").asInt()).as("rounded up").isEqualTo(2);
     c.kill("a");
     c.destroy("a");
     c.get("a");
@@ -98,7 +102,7 @@ class StockadeClientTest {
     assertThat(c.snapshots(null)).containsExactly(snap);
     assertThat(c.logs("a", 5)).isEqualTo("hello\n");
     assertThat(server.calls()).extracting(VarlinkCall::methodName).containsExactly(
-        "Start", "Stop", "Kill", "Destroy", "Get", "Pause", "Resume", "Restore", "UpdateEgress", "List",
+        "Start", "Stop", "Stop", "Stop", "Kill", "Destroy", "Get", "Pause", "Resume", "Restore", "UpdateEgress", "List",
         "Preflight", "Snapshot", "ListSnapshots", "Logs");
   }
 

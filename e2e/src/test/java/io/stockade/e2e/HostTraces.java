@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -30,11 +31,34 @@ final class HostTraces {
   }
 
   /**
-   * Every trace of {@code sandboxId}; {@code netnsBefore} is the namespace list taken before it
-   * was created, {@code guestAddress} its address (or null without network).
+   * How to recognise a sandbox's network on the host, recorded while it runs: its namespace's
+   * name and inode, the ifindex of its veth's host end, its address. Names and addresses are not enough:
+   * the daemon keeps spare slots, so a freed slot's names and addresses come back at once for a
+   * spare; an ifindex is not handed out again so soon, and a recycled inode comes with another name.
    */
-  static List<String> find(String sandboxId, SupervisorProcess d, FakeInternet net, Set<String> netnsBefore,
-      String guestAddress) {
+  record SandboxNet(String netnsName, long netnsInode, int hostLinkIndex, String guestAddress) {
+    static final SandboxNet NONE = new SandboxNet(null, 0, 0, null);
+
+    static SandboxNet of(ProcessHandle vmm, FakeInternet net, String guestAddress) {
+      long inode = HostTraces.netnsInode(vmm);
+      String name = null;
+      for (String n : netnsNames()) {
+        if (HostTraces.netnsInode(Path.of("/run/netns", n)) == inode) {
+          name = n;
+        }
+      }
+      int index = 0;
+      for (String line : Shell.run("ip", "-n", net.hostNs, "-o", "link").out().split("\n")) {
+        if (name != null && (line.contains(" link-netns " + name + " ") || line.endsWith(" link-netns " + name))) {
+          index = Integer.parseInt(line.substring(0, line.indexOf(':')));
+        }
+      }
+      return new SandboxNet(name, inode, index, guestAddress);
+    }
+  }
+
+  /** Every trace of {@code sandboxId}; {@code sandboxNet} says how to recognise its network. */
+  static List<String> find(String sandboxId, SupervisorProcess d, FakeInternet net, SandboxNet sandboxNet) {
     List<String> traces = new ArrayList<>();
     for (Path dir : List.of(d.stateDir, d.sandboxesDir, d.jailsDir, d.runDir)) {
       namedAfter(dir, sandboxId, 6).forEach(p -> traces.add("file " + p));
@@ -54,24 +78,39 @@ final class HostTraces {
     for (ProcessHandle p : processesOf(sandboxId)) {
       traces.add("process " + p.pid() + " " + p.info().commandLine().orElse("?"));
     }
-    Set<String> now = netnsNames();
-    now.removeAll(netnsBefore);
-    now.removeIf(n -> !n.matches("stk-?\\d+"));
-    now.forEach(n -> traces.add("netns " + n));
-    if (guestAddress != null) {
-      String addr = guestAddress.replaceAll("/.*", "");
-      String net3 = addr.substring(0, addr.lastIndexOf('.') + 1);
-      String ruleset = net.hostRuleset();
-      if (ruleset.contains(addr)) {
-        traces.add("nft element for " + addr + " in " + net.hostNs);
-      }
-      for (String route : Shell.run("ip", "-n", net.hostNs, "route").out().split("\n")) {
-        if (route.startsWith(net3)) {
-          traces.add("route in " + net.hostNs + ": " + route);
+    // Name and inode together: nsfs inodes are recycled at once for other namespaces, and the
+    // name comes back for a spare slot, but not both for the same namespace.
+    if (sandboxNet.netnsName() != null
+        && netnsInode(Path.of("/run/netns", sandboxNet.netnsName())) == sandboxNet.netnsInode()) {
+      traces.add("netns " + sandboxNet.netnsName() + " (the sandbox's own, inode " + sandboxNet.netnsInode() + ")");
+    }
+    if (sandboxNet.hostLinkIndex() != 0) {
+      for (String line : Shell.run("ip", "-n", net.hostNs, "-o", "link").out().split("\n")) {
+        if (line.startsWith(sandboxNet.hostLinkIndex() + ":")) {
+          traces.add("host veth in " + net.hostNs + ": " + line);
         }
       }
     }
+    if (sandboxNet.guestAddress() != null) {
+      String addr = sandboxNet.guestAddress().replaceAll("/.*", "");
+      if (net.hostRuleset().matches("(?s).*\\b" + Pattern.quote(addr) + "\\b.*")) {
+        traces.add("nft element for " + addr + " in " + net.hostNs);
+      }
+    }
     return traces;
+  }
+
+  /** The inode of a network namespace: /proc/PID/ns/net or a /run/netns/NAME bind mount; 0 if gone. */
+  static long netnsInode(Path nsFile) {
+    try {
+      return ((Number) Files.getAttribute(nsFile, "unix:ino")).longValue();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  static long netnsInode(ProcessHandle p) {
+    return netnsInode(Path.of("/proc/" + p.pid() + "/ns/net"));
   }
 
   /** Paths beneath {@code dir} whose file name contains {@code needle}; never crosses mounts. */

@@ -19,6 +19,13 @@ import java.util.function.Predicate;
  * reverse order, each step even when an earlier one failed.
  */
 final class StockadeSystem implements AutoCloseable {
+  /**
+   * A stop that ended with the guest's own power-off: the daemon says "guest powered off", or, for
+   * a Stop it drove, "(shut down on request)" (the step before SIGTERM and kill).
+   */
+  static final java.util.regex.Pattern GRACEFUL_REASON =
+      java.util.regex.Pattern.compile("(?is).*(guest powered off|shut down on request).*");
+
   final FakeInternet net;
   final List<ThrowawayUser> users = new ArrayList<>();
   final SupervisorProcess daemon;
@@ -190,16 +197,28 @@ final class StockadeSystem implements AutoCloseable {
 
   /** Sandbox namespaces whose veth peer sits in our host namespace: ours, if the daemon left them. */
   private void removeSandboxNamespaces() {
+    for (String ns : sandboxNamespaces()) {
+      System.err.println("stk-e2: removing network namespace the daemon left behind: " + ns);
+      Shell.run("ip", "netns", "del", ns);
+    }
+  }
+
+  /**
+   * Namespaces joined to our host namespace by a veth, the fake internet aside: the daemon's
+   * sandbox and spare-slot namespaces (their names carry the network manager's default prefix).
+   */
+  List<String> sandboxNamespaces() {
+    List<String> found = new ArrayList<>();
     for (String line : Shell.run("ip", "-n", net.hostNs, "-o", "link").out().split("\n")) {
       int at = line.indexOf(" link-netns ");
       if (at >= 0) {
         String ns = line.substring(at + 12).trim().split("\\s+")[0];
-        if (ns.startsWith("stk")) {
-          System.err.println("stk-e2: removing network namespace left behind: " + ns);
-          Shell.run("ip", "netns", "del", ns);
+        if (!ns.equals(net.internetNs)) {
+          found.add(ns);
         }
       }
     }
+    return found;
   }
 
   private interface Step {

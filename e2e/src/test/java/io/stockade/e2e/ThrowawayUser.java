@@ -33,6 +33,8 @@ final class ThrowawayUser implements AutoCloseable {
   @Override
   public void close() {
     // --user-group made a group of the same name; userdel removes it with the user.
+    // A JVM run as the user may have left its perf-data directory (Cli turns it off; belt and braces).
+    Shell.run("rm", "-rf", "--", "/tmp/hsperfdata_" + name);
     Shell.Result r = Shell.run("userdel", name);
     if (!r.ok() && Shell.run("id", "-u", name).ok()) {
       throw new IllegalStateException("could not remove test user: " + r.describe());

@@ -79,6 +79,7 @@ final class BlobFetcher {
     }
   }
 
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   private Path fetchLocked(String what, ImageFile file, DownloadProgress progress) throws ImageException {
     String hex = file.sha256();
     Path lockFile = layout.lock(hex);
@@ -129,6 +130,7 @@ final class BlobFetcher {
         resumedAt > 0 ? ", resuming at byte " + resumedAt : "");
     try {
       transfer.fetch(url, sink, what, progress);
+      long received = System.nanoTime();
       String actual = sink.finish();
       if (!actual.equals(hex)) {
         sink.delete();
@@ -139,8 +141,9 @@ final class BlobFetcher {
       sink.close();
       layout.install(sink.path(), hex);
       double secs = (System.nanoTime() - start) / 1e9;
-      log.info("fetched {} from {}: {} bytes in {} s ({} MiB/s), sha256 {} verified", what, url,
-          file.size() - resumedAt, String.format("%.2f", secs),
+      log.info("fetched {} from {}: {} bytes in {} s ({} s receiving, the rest hashing and syncing;"
+          + " {} MiB/s), sha256 {} verified", what, url, file.size() - resumedAt,
+          String.format("%.2f", secs), String.format("%.2f", (received - start) / 1e9),
           String.format("%.1f", (file.size() - resumedAt) / 1048576.0 / Math.max(secs, 1e-9)), hex);
     } catch (StoreWriteFailed e) {
       // A full disk is no mirror's fault: give the space back and stop.

@@ -9,4 +9,13 @@ public final class ImageNotFound extends ImageException {
         + (known.isEmpty() ? "none" : String.join(", ", known))
         + "): add a catalog file naming it, or run scripts/build-image for stockade-default");
   }
+
+  private ImageNotFound(String message) {
+    super(message);
+  }
+
+  static ImageNotFound inStore(String reference, java.nio.file.Path store, Collection<String> stored) {
+    return new ImageNotFound("no image '" + reference + "' in the store " + store + " (stored: "
+        + (stored.isEmpty() ? "none" : String.join(", ", stored)) + "): see `list`");
+  }
 }

@@ -9,11 +9,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -22,13 +26,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt to fill a {@link PartialFile} from one URL. HTTP(S) resumes with a Range request
  * when the partial file holds a prefix; a server that ignores Range (200) or answers 416 makes
- * the attempt start over. A stall watchdog closes the body when no byte arrives in time, since
+ * the attempt start over. A stall watchdog aborts the body when no byte arrives in time, since
  * java.net.http has no read timeout for a streamed body.
  */
 final class Transfer {
   private static final Logger log = LoggerFactory.getLogger(Transfer.class);
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
-  private static final int BUFFER = 1 << 20;
 
   private final HttpClient http;
   private final StoreOptions options;
@@ -69,7 +72,7 @@ final class Transfer {
     }
     sink.truncate(); // a local copy is cheap to redo; resuming it would only add cases
     try (InputStream in = Files.newInputStream(file)) {
-      copy(in, sink, what, progress, new AtomicBoolean());
+      copy(in, sink, what, progress);
     } catch (IOException e) {
       throw new AttemptFailed("reading " + file + " failed: " + e.getMessage(), true, e);
     }
@@ -83,57 +86,98 @@ final class Transfer {
     if (offset > 0) {
       rb.header("Range", "bytes=" + offset + "-");
     }
-    HttpResponse<InputStream> response;
-    try {
-      response = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
-      throw new AttemptFailed("request failed: " + e, true, e);
-    }
-    try (InputStream in = response.body()) {
-      int code = response.statusCode();
-      if (code == 206 && offset > 0) {
-        checkContentRange(response, offset, sink.expectedSize());
-        log.info("resuming {} from {} at byte {}", what, url, offset);
-      } else if (code == 200) {
-        if (offset > 0) {
-          log.info("{} ignored the Range request; fetching {} from the start", url, what);
-          sink.truncate();
-        }
-        OptionalLong len = response.headers().firstValueAsLong("Content-Length");
-        if (len.isPresent() && len.getAsLong() != sink.expectedSize()) {
-          throw new AttemptFailed("server sends " + len.getAsLong() + " bytes, the catalog says "
-              + sink.expectedSize() + " (another file?)", false);
-        }
-      } else if (code == 416) {
-        sink.truncate();
-        throw new AttemptFailed("HTTP 416 for a Range request; the next try starts over", true);
-      } else {
-        throw new AttemptFailed("HTTP " + code, code >= 500 || code == 408 || code == 429);
-      }
-      AtomicBoolean stalled = new AtomicBoolean();
-      AtomicLong lastByte = new AtomicLong(System.nanoTime());
-      long stallNanos = options.stallTimeout().toNanos();
-      ScheduledFuture<?> dog = watchdog.scheduleAtFixedRate(() -> {
-        if (System.nanoTime() - lastByte.get() > stallNanos && stalled.compareAndSet(false, true)) {
-          closeQuietly(in);
-        }
-      }, stallNanos / 4, Math.max(stallNanos / 4, 1), TimeUnit.NANOSECONDS);
+    AtomicReference<Exception> refused = new AtomicReference<>();
+    AtomicLong lastByte = new AtomicLong(System.nanoTime());
+    AtomicBoolean stalled = new AtomicBoolean();
+    BodyWriter writer = new BodyWriter(sink, what, progress, () -> lastByte.set(System.nanoTime()));
+    HttpResponse.BodyHandler<Long> handler = info -> {
       try {
-        copyWatched(in, sink, what, progress, stalled, lastByte);
-      } catch (IOException e) {
-        throw new AttemptFailed(stalled.get()
-            ? "no data for " + options.stallTimeout().toMillis() + " ms after " + sink.length() + " bytes"
-            : "connection lost after " + sink.length() + " of " + sink.expectedSize() + " bytes: " + e.getMessage(),
-            true, e);
-      } finally {
-        dog.cancel(false);
+        accept(info, offset, sink, url, what);
+        return writer;
+      } catch (AttemptFailed | StoreWriteFailed e) {
+        refused.set(e);
+        return HttpResponse.BodySubscribers.replacing(0L);
       }
-    } catch (IOException e) {
-      throw new AttemptFailed("closing the response failed: " + e, true, e);
+    };
+    progress.update(what, offset, sink.expectedSize());
+    CompletableFuture<HttpResponse<Long>> call = http.sendAsync(rb.build(), handler);
+    long stallNanos = options.stallTimeout().toNanos();
+    ScheduledFuture<?> dog = watchdog.scheduleAtFixedRate(() -> {
+      if (System.nanoTime() - lastByte.get() > stallNanos && stalled.compareAndSet(false, true)) {
+        writer.abort(new IOException("stalled"));
+        call.cancel(true);
+      }
+    }, stallNanos / 4, Math.max(stallNanos / 4, 1), TimeUnit.NANOSECONDS);
+    Throwable lost = null;
+    try {
+      call.get();
+    } catch (ExecutionException e) {
+      lost = e.getCause();
+    } catch (CancellationException e) {
+      lost = e;
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      throw e;
+    } finally {
+      dog.cancel(false);
+      writer.close();
+    }
+    rethrow(refused.get());
+    rethrow(writer.failure() instanceof IOException ? null : writer.failure());
+    if (stalled.get()) {
+      throw new AttemptFailed("no data for " + options.stallTimeout().toMillis() + " ms after "
+          + sink.length() + " bytes", true);
+    }
+    if (lost != null) {
+      throw new AttemptFailed("connection lost after " + sink.length() + " of " + sink.expectedSize()
+          + " bytes: " + lost, true, lost);
+    }
+    if (sink.length() < sink.expectedSize()) {
+      throw new AttemptFailed("body ended after " + sink.length() + " of " + sink.expectedSize() + " bytes", true);
     }
   }
 
-  private static void checkContentRange(HttpResponse<?> r, long offset, long size) throws AttemptFailed {
+  private static void rethrow(Exception e) throws AttemptFailed, StoreWriteFailed, InterruptedException {
+    if (e instanceof AttemptFailed a) {
+      throw a;
+    } else if (e instanceof StoreWriteFailed s) {
+      throw s;
+    } else if (e instanceof InterruptedException i) {
+      throw i;
+    }
+  }
+
+  /** Decides from the status and headers whether the body continues, restarts or is refused. */
+  private static void accept(HttpResponse.ResponseInfo info, long offset, PartialFile sink, URI url, String what)
+      throws AttemptFailed, StoreWriteFailed {
+    int code = info.statusCode();
+    if (code == 206 && offset > 0) {
+      try {
+        checkContentRange(info, offset, sink.expectedSize());
+      } catch (AttemptFailed f) {
+        sink.truncate(); // the server cannot resume this file: the next try starts over
+        throw f;
+      }
+      log.info("resuming {} from {} at byte {}", what, url, offset);
+    } else if (code == 200) {
+      if (offset > 0) {
+        log.info("{} ignored the Range request; fetching {} from the start", url, what);
+        sink.truncate();
+      }
+      OptionalLong len = info.headers().firstValueAsLong("Content-Length");
+      if (len.isPresent() && len.getAsLong() != sink.expectedSize()) {
+        throw new AttemptFailed("server sends " + len.getAsLong() + " bytes, the catalog says "
+            + sink.expectedSize() + " (another file?)", false);
+      }
+    } else if (code == 416) {
+      sink.truncate();
+      throw new AttemptFailed("HTTP 416 for a Range request; the next try starts over", true);
+    } else {
+      throw new AttemptFailed("HTTP " + code, code >= 500 || code == 408 || code == 429);
+    }
+  }
+
+  private static void checkContentRange(HttpResponse.ResponseInfo r, long offset, long size) throws AttemptFailed {
     String cr = r.headers().firstValue("Content-Range").orElse("");
     Matcher m = CONTENT_RANGE.matcher(cr);
     if (!m.matches() || Long.parseLong(m.group(1)) != offset
@@ -142,43 +186,47 @@ final class Transfer {
     }
   }
 
-  private void copy(InputStream in, PartialFile sink, String what, DownloadProgress progress,
-      AtomicBoolean stalled) throws IOException, AttemptFailed, StoreWriteFailed, InterruptedException {
-    copyWatched(in, sink, what, progress, stalled, new AtomicLong());
-  }
-
-  private void copyWatched(InputStream in, PartialFile sink, String what, DownloadProgress progress,
-      AtomicBoolean stalled, AtomicLong lastByte)
+  private static void copy(InputStream in, PartialFile sink, String what, DownloadProgress progress)
       throws IOException, AttemptFailed, StoreWriteFailed, InterruptedException {
-    byte[] buf = new byte[BUFFER];
     long size = sink.expectedSize();
     progress.update(what, sink.length(), size);
-    int n;
-    while ((n = in.read(buf)) > 0) {
-      lastByte.set(System.nanoTime());
-      if (sink.length() + n > size) {
+    boolean eof = false;
+    while (!eof) {
+      // Whole buffers: the hasher gets a few large pieces of work rather than many small ones.
+      byte[] buf = sink.buffer();
+      int n = 0;
+      IOException failure = null;
+      try {
+        while (n < buf.length) {
+          int r = in.read(buf, n, buf.length - n);
+          if (r < 0) {
+            eof = true;
+            break;
+          }
+          n += r;
+        }
+      } catch (IOException e) {
+        failure = e;
+      }
+      if (n == 0) {
+        sink.recycle(buf);
+      } else if (sink.length() + n > size) {
+        sink.recycle(buf);
         sink.truncate();
         throw new AttemptFailed("source sends more than the catalog's " + size + " bytes", false);
+      } else {
+        sink.write(buf, n);
+        progress.update(what, sink.length(), size);
       }
-      sink.write(buf, 0, n);
-      progress.update(what, sink.length(), size);
+      if (failure != null) {
+        throw failure;
+      }
       if (Thread.interrupted()) {
         throw new InterruptedException("download of " + what + " interrupted");
       }
     }
-    if (stalled.get()) {
-      throw new IOException("stalled");
-    }
     if (sink.length() < size) {
       throw new AttemptFailed("body ended after " + sink.length() + " of " + size + " bytes", true);
-    }
-  }
-
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException e) {
-      // Closing is how the watchdog aborts a stalled read; the reader reports the stall.
     }
   }
 }

@@ -82,6 +82,25 @@ class DownloadTest {
   }
 
   @Test
+  void a416OrAWrongContentRangeStartsOver() throws Exception {
+    for (Mode mode : List.of(Mode.RANGE_416, Mode.WRONG_RANGE)) {
+      // flaky drops both its tries after 1 MiB each; odd then gets a Range request it answers badly.
+      try (TestServer flaky = new TestServer().serve("/k", kernel).behave("/k", Mode.DROP, 2, 1024 * 1024);
+          TestServer odd = new TestServer().serve("/k", kernel).behave("/k", mode, 1, 0);
+          ImageStore s = ImageStore.open(tmp.resolve("store-" + mode), Fixtures.catalog("img",
+              List.of(flaky.url("/k"), odd.url("/k")), kernel, null, null),
+              Fixtures.fastOptions().withRetries(2, Duration.ZERO))) {
+        ResolvedImage img = s.resolve("img", DownloadProgress.NONE);
+        assertThat(Files.readAllBytes(img.kernel())).as(mode.toString()).isEqualTo(kernel);
+        // odd: try 1 answers the Range badly (the partial file is emptied), try 2 starts at zero.
+        assertThat(odd.requests).hasSize(2);
+        assertThat(odd.requests.get(0).range()).isNotNull();
+        assertThat(odd.requests.get(1).range()).isNull();
+      }
+    }
+  }
+
+  @Test
   void triesMirrorsInOrder() throws Exception {
     server.serve("/a", kernel).behave("/a", Mode.NOT_FOUND, 99, 0);
     server.serve("/b", kernel).behave("/b", Mode.ERROR_500, 99, 0);

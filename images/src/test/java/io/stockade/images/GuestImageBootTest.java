@@ -57,9 +57,12 @@ class GuestImageBootTest {
   }
 
   @Test
-  void theAcpiPowerButtonPowersOffTheShell() throws Exception {
+  void theConsoleShellTakesTypedCommandsAndTheAcpiPowerButtonPowersOff() throws Exception {
+    assumeTrue(!"false".equals(System.getProperty("stockade.slowTests")), "slow tests are off");
     Guest g = boot("");
     g.awaitConsole("STOCKADE-READY");
+    g.type("echo typed-$((20+22))\n");
+    g.awaitConsole("typed-42");
     g.qmp("{\"execute\":\"system_powerdown\"}");
     assertThat(g.process.waitFor(BOOT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as(g.console()).isTrue();
     assertThat(g.console()).contains("STOCKADE-POWEROFF");
@@ -94,6 +97,11 @@ class GuestImageBootTest {
           "-append", image.kernelCommandLine() + " tsc_early_khz=" + tscKhz() + " " + extraArgs));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
       return new Guest(p, qmp);
+    }
+
+    void type(String text) throws IOException {
+      process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
     }
 
     String console() {

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * Counts and records every request.
  */
 final class TestServer implements AutoCloseable {
-  enum Mode { NORMAL, DROP, WRONG_BYTES, ERROR_500, NOT_FOUND, STALL, IGNORE_RANGE, TOO_LONG, SLOW }
+  enum Mode { NORMAL, DROP, WRONG_BYTES, ERROR_500, NOT_FOUND, STALL, IGNORE_RANGE, TOO_LONG, SLOW, RANGE_416, WRONG_RANGE }
 
   /** How a path behaves for its first {@code times} requests; NORMAL afterwards. */
   record Behaviour(Mode mode, int times, long afterBytes) {}
@@ -40,15 +40,31 @@ final class TestServer implements AutoCloseable {
   private final Map<String, String> redirects = new ConcurrentHashMap<>();
   final List<Request> requests = new CopyOnWriteArrayList<>();
 
+  private final String scheme;
+
   TestServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    this(null);
+  }
+
+  /** Serves HTTPS with {@code tls} when given. */
+  TestServer(javax.net.ssl.SSLContext tls) throws IOException {
+    InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    if (tls == null) {
+      server = HttpServer.create(any, 50);
+      scheme = "http";
+    } else {
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(any, 50);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+      scheme = "https";
+    }
     server.createContext("/", this::handle);
     server.setExecutor(pool);
     server.start();
   }
 
   URI url(String path) {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort() + path);
   }
 
   TestServer serve(String path, byte[] content) {
@@ -95,6 +111,18 @@ final class TestServer implements AutoCloseable {
       }
       long start = 0;
       Matcher m = range == null ? null : RANGE.matcher(range);
+      if (m != null && m.matches() && mode == Mode.RANGE_416) {
+        ex.getResponseHeaders().add("Content-Range", "bytes */" + body.length);
+        ex.sendResponseHeaders(416, -1);
+        return;
+      }
+      if (m != null && m.matches() && mode == Mode.WRONG_RANGE) {
+        // Answers a Range request with another range than asked: bytes from the start.
+        ex.getResponseHeaders().add("Content-Range", "bytes 0-" + (body.length - 1) + "/" + body.length);
+        ex.sendResponseHeaders(206, body.length);
+        ex.getResponseBody().write(body);
+        return;
+      }
       if (m != null && m.matches() && mode != Mode.IGNORE_RANGE) {
         start = Long.parseLong(m.group(1));
         ex.getResponseHeaders().add("Content-Range",

@@ -83,6 +83,10 @@ public final class Main {
           ? "Run 'stockade --help' for the commands."
           : "Run 'stockade " + name + " --help' for its usage.");
       return ExitCode.USAGE.code;
+    } catch (RuntimeException e) {
+      // A bug, not a user error: say so plainly rather than dump a stack trace on the user.
+      err.println("stockade: internal error: " + e + " (please report it with the command line)");
+      return ExitCode.ERROR.code;
     } catch (StockadeException e) {
       if (json) {
         err.println("{\"error\":" + quote(e.errorName()) + ",\"parameters\":"

@@ -23,6 +23,14 @@ final class Output {
     this.json = json;
   }
 
+  /**
+   * True once stdout cannot be written (its reader, e.g. {@code head}, exited): a follow loop then
+   * stops instead of reading the stream for nobody. PrintStream swallows the EPIPE; this asks.
+   */
+  boolean readerGone() {
+    return out.checkError();
+  }
+
   /** With --json: the record as one line. */
   void json(Record value) {
     out.println(new String(VarlinkJson.toBytes(VarlinkJson.encode(value)), StandardCharsets.UTF_8));

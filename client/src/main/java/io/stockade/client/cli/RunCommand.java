@@ -17,15 +17,16 @@ final class RunCommand {
 
   private static final String SPEC_OPTIONS =
       "  --kind KIND           qemu (default), firecracker, cloud-hypervisor or process\n"
-          + "  --image IMAGE         catalog image (name or name:version); required for VM kinds\n"
+          + "  --image IMAGE         catalog image (name or name:version); default: the server's\n"
           + "  --name NAME           name for the sandbox (default: chosen by the server)\n"
-          + "  --vcpus N             virtual CPUs (default 1)\n"
-          + "  --memory MIB          memory in MiB (default 256)\n"
+          + "  --vcpus N             virtual CPUs (default: the server's, 1 as shipped)\n"
+          + "  --memory MIB          memory in MiB (default: the server's, 256 as shipped)\n"
           + "  --network             give the sandbox a network interface\n"
           + "  --egress RULE         allowed destination CIDR[:tcp|udp|icmp[:PORT[-PORT]]], e.g.\n"
           + "                        10.0.0.0/8:tcp:443 (repeatable; implies --network)\n"
           + "  --dns NAME            host name it may resolve (repeatable; implies --network)\n"
-          + "  --ready-timeout S     how long start waits for the guest to be ready (default 60)\n"
+          + "  --ready-timeout S     how long start waits for the guest to be ready (default: the\n"
+          + "                        server's, 60 s as shipped)\n"
           + "  -- COMMAND...         process kind: the program and its arguments (absolute path);\n"
           + "                        VM kinds: extra arguments for the guest's init\n";
 
@@ -59,9 +60,6 @@ final class RunCommand {
       throw new UsageException(command, e.getMessage());
     }
     String image = args.option("--image");
-    if (kind != SandboxKind.PROCESS && image == null) {
-      throw new UsageException(command, "--image is required for kind " + kind);
-    }
     if (kind == SandboxKind.PROCESS && args.rest().isEmpty()) {
       throw new UsageException(command, "kind process needs a command after --, e.g. -- /bin/echo hello");
     }
@@ -114,7 +112,7 @@ final class RunCommand {
       client.start(id);
       // Everything since the start (as far as the protocol's tail limit reaches).
       try (ReplyStream<String> logs = client.followLogs(id, io.stockade.client.Requests.Logs.MAX_TAIL)) {
-        for (String chunk; (chunk = logs.next()) != null; ) {
+        for (String chunk; !s.output().readerGone() && (chunk = logs.next()) != null; ) {
           SandboxCommands.printLogChunk(s, chunk);
         }
       }

@@ -29,7 +29,7 @@ final class SandboxCommands {
     c.add(byId("start", "Start a created or stopped sandbox and wait until it runs.", (cl, id) -> cl.start(id)));
     c.add(new Command("stop", List.of(), "ID [--timeout SECONDS] [--force]",
         "Stop a sandbox: ask the guest to power off, kill it after the timeout.",
-        "  --timeout SECONDS  how long to wait before killing (default: server's, 10)\n"
+        "  --timeout SECONDS  how long to wait before killing (default: the server's, 10 as shipped)\n"
             + "  --force            kill at once, no graceful shutdown",
         List.of(List.of("--force")), List.of(List.of("--timeout")), SandboxCommands::stop));
     c.add(byId("kill", "Kill everything in a sandbox at once.", (cl, id) -> cl.kill(id)));
@@ -143,7 +143,7 @@ final class SandboxCommands {
       return 0;
     }
     try (ReplyStream<String> stream = s.client().followLogs(id, tail)) {
-      for (String chunk; (chunk = stream.next()) != null; ) {
+      for (String chunk; !s.output().readerGone() && (chunk = stream.next()) != null; ) {
         printLogChunk(s, chunk);
       }
     }
@@ -162,7 +162,7 @@ final class SandboxCommands {
   private static int events(CommandLine args, Command.Session s) throws StockadeException, UsageException {
     List<String> p = args.positionals(0, 1, "ID");
     try (ReplyStream<SandboxEvent> stream = s.client().events(p.isEmpty() ? null : p.get(0))) {
-      for (SandboxEvent e; (e = stream.next()) != null; ) {
+      for (SandboxEvent e; !s.output().readerGone() && (e = stream.next()) != null; ) {
         if (s.output().json) {
           s.output().json(new Replies.Event(e));
         } else {

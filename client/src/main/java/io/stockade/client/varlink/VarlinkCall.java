@@ -2,7 +2,6 @@ package io.stockade.client.varlink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -123,8 +122,8 @@ public record VarlinkCall(
 
   static void rejectUnknownFields(ObjectNode node, Set<String> known, String what)
       throws MalformedMessageException {
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      String name = it.next().getKey();
+    for (Map.Entry<String, JsonNode> field : node.properties()) {
+      String name = field.getKey();
       if (!known.contains(name)) {
         throw new MalformedMessageException(
             "varlink " + what + " has unknown field '" + name + "' (allowed: " + known + ")");

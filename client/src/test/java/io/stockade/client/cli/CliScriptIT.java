@@ -48,7 +48,11 @@ class CliScriptIT {
   }
 
   private Result stockade(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
+    return run(List.of(), args);
+  }
+
+  private Result run(List<String> prefix, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(prefix);
     cmd.add(script.toString());
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -67,6 +71,22 @@ class CliScriptIT {
     Result r = stockade("ping");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("stockade-supervisor 0.1.0, protocol 1 (this client speaks protocol 1)\n");
+  }
+
+  @Test
+  void aUserWhoMayNotOpenTheSocketIsToldWhy() throws Exception {
+    Path setpriv = Path.of("/usr/bin/setpriv");
+    assumeTrue(Files.isExecutable(setpriv), "needs setpriv to run the CLI as another user");
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to switch to user nobody");
+    String jar = System.getProperty("stockade.cliJar", "client/target/stockade-cli.jar");
+    Process canRead = new ProcessBuilder(setpriv.toString(), "--reuid=65534", "--regid=65534", "--clear-groups",
+        "/bin/sh", "-c", "test -r \"$0\" && test -x \"$0\" && test -r \"$1\"", script.toString(), jar).start();
+    assumeTrue(canRead.waitFor() == 0, "user nobody cannot read " + script + " or " + jar);
+    // The scripted server's directory is mode 0700 and root's: nobody cannot reach the socket.
+    Result r = run(List.of(setpriv.toString(), "--reuid=65534", "--regid=65534", "--clear-groups"), "ping");
+    assertThat(r.code()).as(r.err()).isEqualTo(3);
+    assertThat(r.err()).contains("Permission denied").contains("socket's group");
+    assertThat(server.calls()).isEmpty();
   }
 
   @Test

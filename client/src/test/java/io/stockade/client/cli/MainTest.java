@@ -99,15 +99,17 @@ class MainTest {
     assertThat(new String(VarlinkJson.toBytes(call.parameters().get("spec")), StandardCharsets.UTF_8)).isEqualTo(
         "{\"kind\":\"process\",\"name\":\"job\",\"command\":[\"/bin/echo\",\"--json\",\"hi\"],\"vcpus\":2,\"memoryMiB\":512,"
             + "\"egress\":[{\"cidr\":\"10.0.0.0/8\",\"protocol\":\"tcp\",\"portFrom\":443,\"portTo\":443}],"
-            + "\"dnsNames\":[\"example.org\"],\"network\":true,\"readyTimeoutSeconds\":60}");
+            + "\"dnsNames\":[\"example.org\"],\"network\":true}");
   }
 
   @Test
   void usageErrorsExitTwoWithoutTouchingTheSocket() {
     assertThat(run("create", "--kind", "vmware", "--image", "x")).isEqualTo(2);
     assertThat(err).contains("unknown sandbox kind 'vmware'").contains("stockade create --help");
-    assertThat(run("create")).isEqualTo(2);
-    assertThat(err).contains("--image is required");
+    assertThat(run("create", "--kind", "process")).isEqualTo(2);
+    assertThat(err).contains("needs a command after --");
+    assertThat(run("create", "--vcpus", "0")).isEqualTo(2);
+    assertThat(err).contains("--vcpus must be at least 1");
     assertThat(run("start")).isEqualTo(2);
     assertThat(err).contains("missing ID");
     assertThat(run("stop", "a", "--bogus")).isEqualTo(2);
@@ -185,6 +187,29 @@ class MainTest {
     assertThat(out).isEqualTo("booting\nready\n");
     assertThat(server.lastCall().more()).isTrue();
     assertThat(server.lastCall().parameters().get("tail").asInt()).isZero();
+  }
+
+  @Test
+  void followStopsWhenNobodyReadsTheOutputAnyMore() throws Exception {
+    java.util.concurrent.CountDownLatch hungUp = new java.util.concurrent.CountDownLatch(1);
+    server.on("Logs", (call, ex) -> {
+      ex.continuing(new Replies.Logs("first\n"));
+      if (ex.awaitClientHangUp()) {
+        hungUp.countDown();
+      }
+    });
+    // A stdout whose reader is gone: every write fails, as with "stockade logs -f | head -1".
+    java.io.OutputStream closedPipe = new java.io.OutputStream() {
+      @Override
+      public void write(int b) throws java.io.IOException {
+        throw new java.io.IOException("Broken pipe");
+      }
+    };
+    int code = Main.run(new String[] {"logs", "-f", "a"}, new PrintStream(closedPipe, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        Map.of("STOCKADE_SOCKET", server.socket().toString()));
+    assertThat(code).isZero();
+    assertThat(hungUp.await(5, java.util.concurrent.TimeUnit.SECONDS)).as("the CLI hung up the stream").isTrue();
   }
 
   @Test

@@ -109,9 +109,9 @@ public final class Main {
     bins.put("cloud-hypervisor", c.path("vmm.cloud-hypervisor"));
     PreflightInputs in =
         new PreflightInputs(
-            c.path("stateDir"), c.path("imageDir"), c.path("runDir"), bins, Set.of("process"),
-            c.string("defaults.kernel").isEmpty() ? Optional.empty() : Optional.of(Path.of(c.string("defaults.kernel"))),
-            Optional.empty(), "", c.path("stateDir").resolve("kvm-probe.json"), probeBoot,
+            c.path("stateDir"), c.path("imageDir"), c.path("runDir"), bins, Set.copyOf(c.strings("preflight.neededKinds")),
+            optionalPath(c.string("preflight.bootProbeKernel")), optionalPath(c.string("preflight.bootProbeInitrd")),
+            c.string("preflight.bootProbeReadyLine"), c.path("stateDir").resolve("kvm-probe.json"), probeBoot,
             c.seconds("preflight.bootProbeTimeoutSeconds"),
             c.string("network.hostNetns").isEmpty() ? Optional.empty() : Optional.of(Path.of(c.string("network.hostNetns"))));
     try {
@@ -120,6 +120,10 @@ public final class Main {
       org.slf4j.LoggerFactory.getLogger(Main.class).warn("preflight checks are not available in this build: {}", e.getMessage());
       return Optional.empty();
     }
+  }
+
+  private static Optional<Path> optionalPath(String p) {
+    return p.isEmpty() ? Optional.empty() : Optional.of(Path.of(p));
   }
 
   private static int preflightCommand(SupervisorConfig c, Options o) throws Exception {

@@ -22,7 +22,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,10 +63,18 @@ public final class Supervisor {
     Metrics metrics = new Metrics();
     StateStore store = new StateStore(config.path("stateDir"));
     lifecycle =
-        new Lifecycle(wiring.drivers(), wiring.images(), wiring.network(), policy::get, store, settings(), metrics);
+        new Lifecycle(wiring.drivers(), wiring.images(), wiring.network(), policy::get, store, settings(), metrics, wiring.uids());
     Reconciler.Report r = lifecycle.reconcile();
     LOG.info("reconciled: {} reattached, {} gone (cleaned up), {} idle, {} unreadable state files",
         r.reattached().size(), r.gone().size(), r.idle().size(), r.unreadable());
+    if (wiring.orphans() != null) {
+      Set<String> known = new HashSet<>();
+      lifecycle.all().forEach(v -> known.add(v.id()));
+      List<String> swept = wiring.orphans().sweep(known);
+      if (!swept.isEmpty()) {
+        LOG.warn("removed {} orphaned jails that no state file names: {}", swept.size(), swept);
+      }
+    }
 
     Optional<AFUNIXServerSocket> inherited = SocketActivation.inherited();
     Path socketPath = config.path("socketPath");
@@ -143,7 +154,7 @@ public final class Supervisor {
         config.path("snapshotsDir"),
         (int) config.integer("defaults.vcpus"),
         config.integer("defaults.memoryMiB"),
-        config.string("defaults.image"),
+        config.string("defaults.image").isEmpty() ? wiring.defaultImage() : config.string("defaults.image"),
         (int) config.integer("defaults.readyTimeoutSeconds"),
         (int) config.integer("console.lines"),
         (int) config.integer("uidRange.first"),

@@ -108,6 +108,21 @@ class SupervisorProcessIT {
   }
 
   @Test
+  void aSecondSigtermHurriesTheDrainToKill() throws Exception {
+    DaemonProcess d = daemon(",\"stop\":{\"gracefulSeconds\":60,\"termSeconds\":60,\"drainSeconds\":120}").start(Map.of());
+    String id = create(d, "stubborn", "/bin/sh", "-c", "trap '' TERM; echo ignoring TERM; while true; do sleep 1; done");
+    long pid = d.stateFile(id).path("driverState").path("pid").asLong();
+    await().atMost(Duration.ofSeconds(5)).until(() -> d.call("Logs", "{\"id\":\"" + id + "\"}").toString().contains("ignoring TERM"));
+    new ProcessBuilder("kill", "-TERM", Long.toString(d.process().pid())).start().waitFor();
+    assertThat(d.process().waitFor(2, TimeUnit.SECONDS)).as("still draining: the workload ignores SIGTERM").isFalse();
+    long t0 = System.nanoTime();
+    assertThat(d.signalAndWait("TERM", Duration.ofSeconds(20))).isZero();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(d.stateFile(id).path("exit").path("step").asText()).isEqualTo("kill");
+  }
+
+  @Test
   void killNineThenRestartReattachesSurvivorsAndCleansUpTheDead() throws Exception {
     DaemonProcess d = daemon("").start(Map.of());
     String a = create(d, "a", "/bin/sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done");
@@ -145,6 +160,21 @@ class SupervisorProcessIT {
   private static int lastTick(DaemonProcess d, String id) throws Exception {
     String data = d.call("Logs", "{\"id\":\"" + id + "\",\"tail\":1}").path("parameters").path("data").asText().trim();
     return data.startsWith("tick ") ? Integer.parseInt(data.substring(5)) : -1;
+  }
+
+  @Test
+  void sighupReloadsPolicyAndABrokenOneKeepsThePrevious() throws Exception {
+    DaemonProcess d = daemon("").start(Map.of());
+    Path policy = d.root.resolve("policy/10-test.json");
+    Files.writeString(policy, "{\"version\": 1, \"rules\": [{\"uids\": [4242], \"grant\": {\"kinds\": [\"process\"], \"commands\": [\"/bin/sh\"], \"maxSandboxes\": 1, \"maxVcpus\": 1, \"maxMemoryMiB\": 256}}]}");
+    new ProcessBuilder("kill", "-HUP", Long.toString(d.process().pid())).start().waitFor();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(d.log).contains("policy reloaded"));
+    Files.writeString(policy, "{\"version\": 1, \"rules\": [{\"uids\": [4242], \"grant\": {\"kinds\": [\"nonsense\"]}}]}");
+    new ProcessBuilder("kill", "-HUP", Long.toString(d.process().pid())).start().waitFor();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(d.log).contains("previous policy stays in force"));
+    assertThat(Files.readString(d.log)).contains("10-test.json");
+    assertThat(d.call("Ping", "{}").has("parameters")).isTrue();
+    assertThat(d.signalAndWait("TERM", Duration.ofSeconds(30))).isZero();
   }
 
   @Test

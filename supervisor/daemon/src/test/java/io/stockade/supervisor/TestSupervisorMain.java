@@ -19,6 +19,6 @@ public final class TestSupervisorMain {
     System.exit(
         Main.run(args, (config, kvm) -> new Wiring(
             Map.of(VmmKind.PROCESS, new UnconfinedProcessDriverFake(uid, uid)),
-            new NoImagesForTests(), new NoNetworkForTests(), SupervisorWiring.policy(config.path("policyDir")))));
+            new NoImagesForTests(), new NoNetworkForTests(), SupervisorWiring.policy(config.path("policyDir")), null, "", null)));
   }
 }

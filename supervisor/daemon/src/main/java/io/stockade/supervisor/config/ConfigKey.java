@@ -11,6 +11,7 @@ record ConfigKey(String name, Type type, Object dflt, String env, String doc) {
     STRING,
     PATH,
     INT,
+    BOOL,
     STRINGS
   }
 
@@ -29,6 +30,10 @@ record ConfigKey(String name, Type type, Object dflt, String env, String doc) {
 
   static ConfigKey integer(String name, long dflt, String env, String doc) {
     return new ConfigKey(name, Type.INT, dflt, env, doc);
+  }
+
+  static ConfigKey bool(String name, boolean dflt, String env, String doc) {
+    return new ConfigKey(name, Type.BOOL, dflt, env, doc);
   }
 
   static ConfigKey strings(String name, List<String> dflt, String env, String doc) {

@@ -132,6 +132,11 @@ public final class SupervisorConfig {
           throw new ConfigException(where + " must be a non-negative integer, got " + v);
         }
         return v.longValue();
+      case BOOL:
+        if (!v.isBoolean()) {
+          throw new ConfigException(where + " must be true or false, got " + v);
+        }
+        return v.booleanValue();
       case STRINGS:
         if (!v.isArray()) {
           throw new ConfigException(where + " must be an array of strings, got " + v);
@@ -164,6 +169,11 @@ public final class SupervisorConfig {
         } catch (NumberFormatException e) {
           throw new ConfigException(where + " (" + k.name() + ") must be a non-negative integer, got '" + text + "'");
         }
+      case BOOL:
+        if (!text.equals("true") && !text.equals("false")) {
+          throw new ConfigException(where + " (" + k.name() + ") must be true or false, got '" + text + "'");
+        }
+        return Boolean.parseBoolean(text);
       case STRINGS:
         return text.isEmpty() ? List.of() : List.copyOf(Arrays.asList(text.split(":")));
       default:
@@ -224,6 +234,10 @@ public final class SupervisorConfig {
 
   public long integer(String key) {
     return (Long) value(key).value();
+  }
+
+  public boolean bool(String key) {
+    return (Boolean) value(key).value();
   }
 
   public Duration seconds(String key) {

@@ -66,6 +66,23 @@ public final class Lifecycle implements AutoCloseable {
       LifecycleSettings settings,
       LifecycleMetrics metrics)
       throws IOException {
+    this(drivers, images, network, policy, store, settings, metrics, null);
+  }
+
+  /**
+   * @param uids leases workload uids ahead of launch (the jail launcher); null = the lifecycle's
+   *     own allocation from {@link LifecycleSettings#uidFirst()}
+   */
+  public Lifecycle(
+      Map<VmmKind, VmmDriver> drivers,
+      ImageResolver images,
+      NetworkManager network,
+      Supplier<Authorizer> policy,
+      StateStore store,
+      LifecycleSettings settings,
+      LifecycleMetrics metrics,
+      UidReserver uids)
+      throws IOException {
     this.drivers = Map.copyOf(drivers);
     this.images = images;
     this.network = network;
@@ -73,7 +90,8 @@ public final class Lifecycle implements AutoCloseable {
     this.store = store;
     this.settings = settings;
     this.budgets = new StopBudgets(settings.gracefulStop(), settings.termStop());
-    this.runner = new Runner(this.drivers, images, network, this::changed, tailer, budgets, metrics);
+    this.runner = new Runner(this.drivers, images, network, this::changed, tailer, budgets, metrics,
+        uids != null ? uids : this::allocateUid);
     this.snapshots = new Snapshots(settings.snapshotsDir());
     this.requests = new Requests(settings, this.drivers.keySet());
     Files.createDirectories(settings.sandboxesDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
@@ -103,9 +121,8 @@ public final class Lifecycle implements AutoCloseable {
       } else if (findByName(caller.uid(), spec.name()).isPresent()) {
         throw LifecycleException.invalidParameter("spec.name", "you already have a sandbox named '" + spec.name() + "'");
       }
-      int uid = allocateUid(id);
       Path dir = settings.sandboxesDir().resolve(id);
-      Sandbox sb = new Sandbox(id, owner, dir, spec, uid, restoredFrom, settings.consoleLines());
+      Sandbox sb = new Sandbox(id, owner, dir, spec, -1, restoredFrom, settings.consoleLines());
       try {
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         if (!spec.kind().equals(VmmKind.PROCESS.wireName())) {
@@ -449,6 +466,10 @@ public final class Lifecycle implements AutoCloseable {
   private final Map<String, Integer> uids = new ConcurrentHashMap<>();
 
   private synchronized int allocateUid(String id) throws LifecycleException {
+    Integer have = uids.get(id);
+    if (have != null) {
+      return have;
+    }
     Set<Integer> used = new HashSet<>(uids.values());
     for (int i = 0; i < settings.uidCount(); i++) {
       int uid = settings.uidFirst() + i;

@@ -65,7 +65,9 @@ public final class Reconciler {
     for (PersistedSandbox p : loaded.sandboxes()) {
       Sandbox sb = new Sandbox(p, settings.sandboxesDir().resolve(p.id()), settings.consoleLines());
       sandboxes.put(p.id(), sb);
-      reserveUid.accept(p.id(), p.jailUid());
+      if (p.jailUid() >= 0) {
+        reserveUid.accept(p.id(), p.jailUid());
+      }
       if (!p.state().isLive()) {
         if (p.network() != null) {
           runner.detachNetwork(sb); // recreated by the next Start

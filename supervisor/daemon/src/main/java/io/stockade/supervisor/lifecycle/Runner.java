@@ -43,6 +43,7 @@ final class Runner {
   private final ConsoleTailer tailer;
   private final StopBudgets budgets;
   private final LifecycleMetrics metrics;
+  private final UidReserver uids;
 
   /** Saves a sandbox and publishes its state change. */
   interface Persister {
@@ -64,7 +65,9 @@ final class Runner {
       Persister persister,
       ConsoleTailer tailer,
       StopBudgets budgets,
-      LifecycleMetrics metrics) {
+      LifecycleMetrics metrics,
+      UidReserver uids) {
+    this.uids = uids;
     this.drivers = drivers;
     this.images = images;
     this.network = network;
@@ -86,7 +89,14 @@ final class Runner {
   void attachNetwork(Sandbox sb) throws NetworkException {
     SandboxSpec spec = sb.spec();
     if (spec.network() && sb.network().isEmpty()) {
-      sb.network(network.attach(sb.id, sb.jailUid, sb.jailUid, new EgressSpec(spec.egress(), spec.dnsNames(), 0)));
+      int uid;
+      try {
+        uid = uids.reserve(sb.id);
+      } catch (Exception e) {
+        throw new NetworkException("reserve_uid", "sandbox " + sb.id + ": cannot lease its uid for the TAP owner: " + e.getMessage(), e);
+      }
+      sb.jailUid(uid);
+      sb.network(network.attach(sb.id, uid, uid, new EgressSpec(spec.egress(), spec.dnsNames(), 0)));
     }
   }
 
@@ -179,8 +189,9 @@ final class Runner {
       }
       boolean clean = vm.guestRequestedShutdown() || (status == 0);
       target = clean ? SandboxState.STOPPED : SandboxState.FAILED;
+      // A program's own exit is not a guest power-off, whatever the driver calls it.
       reason =
-          vm.guestRequestedShutdown()
+          vm.guestRequestedShutdown() && vm.kind() != VmmKind.PROCESS
               ? "guest powered off"
               : "exited on its own with status " + status;
     }

@@ -18,7 +18,7 @@ final class Sandbox {
   final Owner owner;
   final Path dir;
   final String createdAt;
-  final int jailUid;
+  private int jailUid;
   final String restoredFrom;
   final ConsoleBuffer console;
 
@@ -151,6 +151,14 @@ final class Sandbox {
   synchronized void restore(SandboxState s, String why) {
     state = s;
     reason = why;
+  }
+
+  synchronized int jailUid() {
+    return jailUid;
+  }
+
+  synchronized void jailUid(int uid) {
+    jailUid = uid;
   }
 
   synchronized Optional<SandboxNetwork> network() {

@@ -28,7 +28,8 @@ public final class DaemonProcess implements AutoCloseable {
     Files.writeString(config, "{\"stateDir\":\"" + root.resolve("state") + "\",\"sandboxesDir\":\"" + root.resolve("sandboxes")
         + "\",\"snapshotsDir\":\"" + root.resolve("snapshots") + "\",\"runDir\":\"" + root.resolve("run")
         + "\",\"socketPath\":\"" + socket + "\",\"policyDir\":\"" + root.resolve("policy") + "\""
-        + ",\"stop\":{\"gracefulSeconds\":2,\"termSeconds\":1,\"drainSeconds\":20}" + extraConfig + "}");
+        + (extraConfig.contains("\"stop\"") ? "" : ",\"stop\":{\"gracefulSeconds\":2,\"termSeconds\":1,\"drainSeconds\":20}")
+        + extraConfig + "}");
   }
 
   public static boolean available() {

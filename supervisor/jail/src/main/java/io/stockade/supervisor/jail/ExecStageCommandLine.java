@@ -48,6 +48,7 @@ final class ExecStageCommandLine {
   static final class Builder {
     private final Path stage;
     private final List<Path> cgroups = new ArrayList<>();
+    private Path cgroupFork;
     private Optional<Path> netns = Optional.empty();
     private Path root;
     private Path jailDir;
@@ -72,6 +73,12 @@ final class ExecStageCommandLine {
 
     Builder cgroup(Path dir) {
       cgroups.add(dir);
+      return this;
+    }
+
+    /** The v2 cgroup the workload is created in (clone3 CLONE_INTO_CGROUP: no migration). */
+    Builder cgroupFork(Path dir) {
+      cgroupFork = dir;
       return this;
     }
 
@@ -170,6 +177,10 @@ final class ExecStageCommandLine {
       for (Path c : cgroups) {
         a.add("--cgroup");
         a.add(c.toString());
+      }
+      if (cgroupFork != null) {
+        a.add("--cgroup-fork");
+        a.add(cgroupFork.toString());
       }
       netns.ifPresent(n -> {
         a.add("--netns");

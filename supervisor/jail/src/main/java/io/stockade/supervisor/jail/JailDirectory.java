@@ -85,6 +85,27 @@ record JailDirectory(Path dir) {
    * namespace), deletion stops there instead of emptying a host directory.
    */
   void delete() throws JailException {
+    // The exec stage's outer process writes exit-status just after the workload dies, which
+    // can race with this deletion: try again briefly.
+    for (int attempt = 0; ; attempt++) {
+      try {
+        deleteOnce();
+        return;
+      } catch (JailException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void deleteOnce() throws JailException {
     if (!Files.exists(dir)) {
       return;
     }

@@ -79,7 +79,7 @@ public final class LinuxJailLauncher implements JailLauncher {
     try {
       JailDirectory dir = JailDirectory.create(config.jailsDir(), plan, uid, uid);
       JailSpec.Limits limits = spec.limits();
-      cgroup.create(cgroups, limits.memoryBytes(), limits.pids() + 1, limits.cpuMillis());
+      cgroup.create(cgroups, limits.memoryBytes(), limits.pids(), limits.cpuMillis());
       writeFile(dir.seccomp(), SeccompCompiler.compiled(spec.seccompProfile()));
       writeFile(dir.state(), JSON.writeValueAsBytes(Map.of("sandboxId", spec.sandboxId(), "uid", uid, "gid", uid)));
       List<String> command = commandLine(plan, dir, cgroup, uid);
@@ -129,7 +129,8 @@ public final class LinuxJailLauncher implements JailLauncher {
     JailSpec spec = plan.spec();
     JailSpec.Limits limits = spec.limits();
     ExecStageCommandLine.Builder b = ExecStageCommandLine.builder(stage);
-    cgroup.dirs().forEach(b::cgroup);
+    cgroup.v1Dirs().forEach(b::cgroup);
+    cgroup.v2().ifPresent(b::cgroupFork);
     b.netns(spec.netns()).root(dir.root()).jailDir(dir.dir()).consoleMax(config.consoleMaxBytes())
         .hostname(spec.sandboxId());
     b.bind(dir.root().resolve("run"), "/run", ExecStageCommandLine.Access.READ_WRITE);
@@ -185,9 +186,10 @@ public final class LinuxJailLauncher implements JailLauncher {
     JailDirectory dir = new JailDirectory(config.jailsDir().resolve(sandboxId));
     SandboxCgroup cgroup = SandboxCgroup.of(cgroups, cgroupName(sandboxId));
     try {
-      // The pid must be this sandbox's stage: it lives in the sandbox's cgroup.
-      String own = Files.readString(Path.of("/proc", Long.toString(pid), "cgroup"));
-      if (!own.contains("/" + cgroupName(sandboxId) + "\n")) {
+      // The pid must be this sandbox's exec stage: its command line names this jail directory.
+      List<String> cmdline = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
+      int at = cmdline.indexOf("--jail-dir");
+      if (at < 0 || at + 1 >= cmdline.size() || !cmdline.get(at + 1).equals(dir.dir().toString())) {
         return Optional.empty();
       }
       int uid = JSON.readTree(dir.state().toFile()).get("uid").asInt();

@@ -35,8 +35,10 @@ final class LinuxJailedProcess implements JailedProcess {
     this.dir = dir;
     this.cgroup = cgroup;
     int fd = LibC.pidfdOpen(pid);
-    // The pid may have been reused between the caller's check and pidfd_open: check again.
-    if (fd >= 0 && ProcStat.startTime(pid).orElse(-1) != startTime) {
+    // The pid may have been reused before pidfd_open: for our own child, it was not if Java has
+    // not reaped it yet (checked after the open); for a reattached process, the start time says.
+    boolean same = process.isPresent() ? process.get().isAlive() : ProcStat.startTime(pid).orElse(-1) == startTime;
+    if (fd >= 0 && !same) {
       LibC.close(fd);
       fd = -LibC.ESRCH;
     }

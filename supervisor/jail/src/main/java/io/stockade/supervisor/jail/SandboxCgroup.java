@@ -49,8 +49,23 @@ final class SandboxCgroup {
     return new ArrayList<>(all);
   }
 
-  /** Creates the cgroups and writes the limits; pidsMax includes the exec stage's own process. */
-  void create(CgroupLayout layout, long memoryBytes, long pidsMax, long cpuMillis) throws JailException {
+  /** The v2 cgroup, which the workload is born in (the exec stage itself stays outside it). */
+  Optional<Path> v2() {
+    return v2;
+  }
+
+  /** The v1 cgroups, which the exec stage joins before it forks (the workload inherits them). */
+  List<Path> v1Dirs() {
+    List<Path> d = dirs();
+    v2.ifPresent(d::remove);
+    return d;
+  }
+
+  /**
+   * Creates the cgroups and writes the limits. A v1 pids cgroup also holds the exec stage's
+   * outer process, so it gets one more task than the workload's {@code pids}.
+   */
+  void create(CgroupLayout layout, long memoryBytes, long pids, long cpuMillis) throws JailException {
     for (Path d : dirs()) {
       try {
         Files.createDirectory(d);
@@ -79,7 +94,7 @@ final class SandboxCgroup {
     if (pidsDir == null) {
       throw new JailException("cgroup_controller", 0, "no pids controller in cgroup v2 or v1: enable the pids controller");
     }
-    write(pidsDir.resolve("pids.max"), Long.toString(pidsMax));
+    write(pidsDir.resolve("pids.max"), Long.toString(onV2.contains("pids") ? pids : pids + 1));
     if (cpuMillis > 0) {
       long quota = cpuMillis * CPU_PERIOD_US / 1000;
       if (onV2.contains("cpu")) {

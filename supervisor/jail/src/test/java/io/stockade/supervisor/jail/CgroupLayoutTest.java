@@ -76,10 +76,10 @@ class CgroupLayoutTest {
       Files.createDirectories(d.getParent());
     }
     // A fake cgroupfs has no kernel to create the control files: pre-create the ones v1 checks for.
-    s.create(l, 64L << 20, 33, 500);
+    s.create(l, 64L << 20, 32, 500);
     Path mem = root.resolve("sys/fs/cgroup/memory/svc/sub/stk-jt-b");
     assertThat(Files.readString(mem.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString(64L << 20));
-    assertThat(Files.readString(root.resolve("sys/fs/cgroup/pids/svc/stk-jt-b/pids.max"))).isEqualTo("33");
+    assertThat(Files.readString(root.resolve("sys/fs/cgroup/pids/svc/stk-jt-b/pids.max"))).as("32 + the stage").isEqualTo("33");
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/cpu,cpuacct/stk-jt-b/cpu.cfs_quota_us"))).isEqualTo("50000");
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/cpu,cpuacct/stk-jt-b/cpu.cfs_period_us"))).isEqualTo("100000");
   }

@@ -69,8 +69,10 @@ class ConfinementTest {
     assertThat(Files.exists(root.resolve("etc/passwd"))).isFalse();
     assertThat(Files.isDirectory(root.resolve("run"))).isTrue();
     assertThat(Files.readString(Path.of("/proc/" + p.workloadPid() + "/limits"))).containsPattern("Max open files\\s+256\\s+256");
-    // The tracked pid (the stage's outer process) keeps only CAP_KILL.
+    // The tracked pid (the stage's outer process) keeps only CAP_KILL, and stays outside the v2
+    // cgroup it created the workload in (CLONE_INTO_CGROUP), but inside the v1 limits.
     assertThat(status(p.pid()).get("CapEff")).isEqualTo("0000000000000020");
+    assertThat(Files.readString(Path.of("/proc/" + p.pid() + "/cgroup"))).containsPattern("memory:.*/" + p.sandboxId() + "\n");
     assertThat(p.usage().pids()).isGreaterThanOrEqualTo(2);
     assertThat(p.usage().memoryBytes()).isGreaterThan(0);
     p.killAll();

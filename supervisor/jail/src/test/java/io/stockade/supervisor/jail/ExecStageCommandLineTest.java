@@ -17,7 +17,7 @@ class ExecStageCommandLineTest {
     env.put("TERM", "dumb");
     env.put("HOME", "/run");
     List<String> args = ExecStageCommandLine.builder(Path.of("/usr/libexec/stockade/stockade-exec"))
-        .cgroup(Path.of("/sys/fs/cgroup/unified/s1"))
+        .cgroupFork(Path.of("/sys/fs/cgroup/unified/s1"))
         .cgroup(Path.of("/sys/fs/cgroup/memory/s1"))
         .netns(Optional.of(Path.of("/run/netns/stk-s1")))
         .root(Path.of("/var/lib/stockade/jails/s1/root"))
@@ -39,8 +39,8 @@ class ExecStageCommandLineTest {
         .build();
     assertThat(args).containsExactly(
         "/usr/libexec/stockade/stockade-exec",
-        "--cgroup", "/sys/fs/cgroup/unified/s1",
         "--cgroup", "/sys/fs/cgroup/memory/s1",
+        "--cgroup-fork", "/sys/fs/cgroup/unified/s1",
         "--netns", "/run/netns/stk-s1",
         "--root", "/var/lib/stockade/jails/s1/root",
         "--jail-dir", "/var/lib/stockade/jails/s1",

@@ -83,6 +83,28 @@ class LifecycleTest {
   }
 
   @Test
+  void concurrentLaunchesGetDistinctUids() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<JailedProcess>> futures = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String id = jails.newId("par" + i);
+        futures.add(pool.submit(() -> jails.launcher.launch(jails.shell(id, "id -u"))));
+      }
+      java.util.Set<Integer> uids = new java.util.HashSet<>();
+      for (java.util.concurrent.Future<JailedProcess> f : futures) {
+        JailedProcess p = f.get(60, TimeUnit.SECONDS);
+        assertThat(JailTestSupport.await(p)).isZero();
+        assertThat(JailTestSupport.console(p).trim()).isEqualTo(Integer.toString(p.uid()));
+        uids.add(p.uid());
+      }
+      assertThat(uids).hasSize(6);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void environmentIsExactlyTheSpecs() throws Exception {
     String id = jails.newId("env");
     JailSpec base = jails.shell(id, "env | sort; pwd");

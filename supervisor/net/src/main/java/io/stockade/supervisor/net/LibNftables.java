@@ -62,24 +62,52 @@ final class LibNftables {
   /** Output of one run: exit status as nft would return it, stdout and stderr. */
   record Result(int status, String output, String error) {}
 
-  /** Runs {@code input} (JSON or nft syntax) in the calling thread's network namespace. */
-  static Result run(String input) {
-    synchronized (LOCK) {
-      Pointer ctx = LIB.nft_ctx_new(0);
-      if (ctx == null) {
-        return new Result(1, "", "nft_ctx_new failed");
-      }
-      try {
-        LIB.nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
-        LIB.nft_ctx_buffer_output(ctx);
-        LIB.nft_ctx_buffer_error(ctx);
+  /**
+   * A context bound to the network namespace of the thread that opened it; usable from any
+   * thread afterwards (its netlink socket stays in that namespace).
+   */
+  static final class Context implements AutoCloseable {
+    private Pointer ctx;
+
+    private Context(Pointer ctx) {
+      this.ctx = ctx;
+    }
+
+    /** Runs {@code input} (a JSON batch, or nft syntax such as a list command). */
+    Result run(String input) {
+      synchronized (LOCK) {
+        if (ctx == null) {
+          return new Result(1, "", "libnftables context already closed");
+        }
         int rc = LIB.nft_run_cmd_from_buffer(ctx, input);
         String out = LIB.nft_ctx_get_output_buffer(ctx);
         String err = LIB.nft_ctx_get_error_buffer(ctx);
         return new Result(rc == 0 ? 0 : 1, out == null ? "" : out, err == null ? "" : err);
-      } finally {
-        LIB.nft_ctx_free(ctx);
       }
+    }
+
+    @Override
+    public void close() {
+      synchronized (LOCK) {
+        if (ctx != null) {
+          LIB.nft_ctx_free(ctx);
+          ctx = null;
+        }
+      }
+    }
+  }
+
+  /** Opens a context in the calling thread's network namespace; null if the library fails. */
+  static Context open() {
+    synchronized (LOCK) {
+      Pointer ctx = LIB.nft_ctx_new(0);
+      if (ctx == null) {
+        return null;
+      }
+      LIB.nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+      LIB.nft_ctx_buffer_output(ctx);
+      LIB.nft_ctx_buffer_error(ctx);
+      return new Context(ctx);
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.stockade.supervisor.net;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.stockade.policy.EgressRule;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +53,8 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     this.leases = new SlotLeases(config.stateDir(), config.firstSlot(), config.slotCount());
     this.teardown = Executors.newFixedThreadPool(2, daemon("stockade-net-teardown"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemon("stockade-net-dns"));
-    this.pool = new SlotPool(config.poolSize(), leases, new SlotPool.Builder() {
+    this.pool = new SlotPool(config.poolSize(), leases, () -> !inFlight.isEmpty(),
+        new SlotPool.Builder() {
       @Override
       public void prepare(SlotAddresses a) throws NetworkException {
         LinuxNetworkManager.this.prepare(a);
@@ -82,6 +82,9 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     } catch (IllegalArgumentException e) {
       throw new NetworkException("validate config", e.getMessage()
           + ": use a larger pool or fewer slots (each slot takes a /29)");
+    }
+    if (config.uplink().isEmpty()) {
+      config = Uplink.defaultRoute(config);
     }
     LinuxNetworkManager m = new LinuxNetworkManager(config);
     TableModel host = HostFirewall.build(config);
@@ -132,13 +135,16 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       }
       t[1] = System.nanoTime();
       leases.assign(slot, sandboxId);
-      try (TapProbe probe = TapProbe.open(a)) {
-        probe.setOwner(jailUid, jailGid);
-        t[2] = System.nanoTime();
-        SandboxFirewall.Change change =
-            SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
-        plumbing.applySandbox(a, change.batch(), "install sandbox allowlist");
-        verifySandbox(a, change.expected());
+      SandboxFirewall.Change change =
+          SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
+      t[2] = System.nanoTime();
+      Plumbing.Activated act = plumbing.activate(a, jailUid, jailGid, change.batch());
+      try (TapProbe probe = act.probe()) {
+        List<String> problems = change.expected().verify(act.table());
+        if (!problems.isEmpty()) {
+          throw new NetworkException("verify sandbox firewall", "the table read back from "
+              + a.netnsPath() + " is not the one installed: " + problems);
+        }
         t[3] = System.nanoTime();
         plumbing.applyHost(HostFirewall.element(config, "add", a), "add host element");
         t[4] = System.nanoTime();
@@ -189,7 +195,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
 
   private static String stepMicros(long[] t) {
     StringBuilder b = new StringBuilder();
-    String[] names = {"build", "tapOwner", "allowlist+verify", "hostElement", "verifyHost",
+    String[] names = {"build", "lease", "tap+allowlist+readback", "hostElement", "verifyHost",
         "probe"};
     for (int i = 1; i < t.length; i++) {
       b.append(names[i - 1]).append('=').append((t[i] - t[i - 1]) / 1000).append(' ');
@@ -308,17 +314,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       return TrafficCounters.UNKNOWN;
     }
     try {
-      long[] v = {-1, -1, -1, -1};
-      for (JsonNode item : plumbing.listCounters(l.addresses()).path("nftables")) {
-        JsonNode c = item.path("counter");
-        String name = c.path("name").asText();
-        int i = name.equals("tx") ? 0 : name.equals("rx") ? 2 : -1;
-        if (i >= 0) {
-          v[i] = c.path("bytes").asLong();
-          v[i + 1] = c.path("packets").asLong();
-        }
-      }
-      return new TrafficCounters(v[0], v[1], v[2], v[3]);
+      return plumbing.counters(l.addresses());
     } catch (NetworkException e) {
       return TrafficCounters.UNKNOWN;
     }
@@ -342,6 +338,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
   public void close() {
     refresher.shutdownNow();
     pool.close();
+    plumbing.close();
     teardown.shutdown();
     try {
       if (!teardown.awaitTermination(30, TimeUnit.SECONDS)) {

@@ -107,27 +107,112 @@ final class Plumbing {
     return parse("read host ruleset", nft(host, "read host ruleset", "list ruleset"));
   }
 
+  /** The sandbox table's named counters tx (accepted egress) and rx (accepted replies). */
+  TrafficCounters counters(SlotAddresses a) throws NetworkException {
+    long[] v = {-1, -1, -1, -1};
+    for (JsonNode item : listCounters(a).path("nftables")) {
+      JsonNode c = item.path("counter");
+      String name = c.path("name").asText();
+      int i = name.equals("tx") ? 0 : name.equals("rx") ? 2 : -1;
+      if (i >= 0) {
+        v[i] = c.path("bytes").asLong();
+        v[i + 1] = c.path("packets").asLong();
+      }
+    }
+    return new TrafficCounters(v[0], v[1], v[2], v[3]);
+  }
+
   JsonNode listCounters(SlotAddresses a) throws NetworkException {
     return parse("read counters", nft(Optional.of(a.netnsPath()), "read counters",
         "list counters table inet " + SandboxFirewall.TABLE));
   }
 
+  /** The TAP, opened and handed to the jail, and the sandbox table as read back. */
+  record Activated(TapProbe probe, JsonNode table) {}
+
   /**
-   * Runs nft input (JSON batch or a list command; output is JSON) in a namespace: in-process
-   * through libnftables when it loads, else through the nft binary.
+   * All sandbox-side work of an attach in one visit to its namespace: open the TAP and give it to
+   * uid/gid, apply the allowlist batch and read the table back.
    */
-  private String nft(Optional<java.nio.file.Path> netns, String step, String input)
-      throws NetworkException {
+  Activated activate(SlotAddresses a, int uid, int gid, Nft.Batch batch) throws NetworkException {
+    String step = "install sandbox allowlist";
+    return InNamespace.run(Optional.of(a.netnsPath()), step, () -> {
+      TapProbe probe = TapProbe.openHere(a);
+      try {
+        probe.setOwner(uid, gid);
+        String listing = nftHere(step, batch.toJson(), "list table inet " + SandboxFirewall.TABLE);
+        return new Activated(probe, parse("read back sandbox table", listing));
+      } catch (NetworkException | RuntimeException e) {
+        probe.close();
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs nft inputs in order (output of the last is returned) in the calling thread's namespace:
+   * in-process through libnftables when it loads, else through the nft binary (a child process
+   * inherits the calling thread's network namespace).
+   */
+  private String nftHere(String step, String... inputs) throws NetworkException {
     if (!LibNftables.available()) {
-      return cmd.nft(netns, step, input, "-j", "-f", "-");
+      String out = "";
+      for (String input : inputs) {
+        out = cmd.nft(Optional.empty(), step, input, "-j", "-f", "-");
+      }
+      return out;
     }
-    LibNftables.Result r = InNamespace.run(netns, step, () -> LibNftables.run(input));
+    LibNftables.Context ctx = LibNftables.open();
+    if (ctx == null) {
+      throw new NetworkException(step, step + ": cannot create a libnftables context");
+    }
+    try (ctx) {
+      String out = "";
+      for (String input : inputs) {
+        out = check(step, input, ctx.run(input));
+      }
+      return out;
+    }
+  }
+
+  private static String check(String step, String input, LibNftables.Result r)
+      throws NetworkException {
     if (r.status() != 0) {
-      throw new NetworkException(step, step + ": nft" + netns.map(n -> " in namespace " + n)
-          .orElse("") + " failed: " + r.error().strip() + " (input: "
+      throw new NetworkException(step, step + ": nft failed: " + r.error().strip() + " (input: "
           + (input.length() > 600 ? input.substring(0, 600) + "..." : input) + ")");
     }
     return r.output();
+  }
+
+  private LibNftables.Context hostContext;
+
+  /**
+   * Runs nft input in a namespace. The host namespace's libnftables context is opened once and
+   * kept (its socket stays in the host namespace, so no thread has to enter it again); sandbox
+   * namespaces get a context per visit.
+   */
+  private String nft(Optional<java.nio.file.Path> netns, String step, String input)
+      throws NetworkException {
+    if (netns.equals(host) && LibNftables.available()) {
+      LibNftables.Context ctx;
+      synchronized (this) {
+        if (hostContext == null) {
+          hostContext = InNamespace.run(host, step, LibNftables::open);
+        }
+        ctx = hostContext;
+      }
+      if (ctx != null) {
+        return check(step, input, ctx.run(input));
+      }
+    }
+    return InNamespace.run(netns, step, () -> nftHere(step, input));
+  }
+
+  synchronized void close() {
+    if (hostContext != null) {
+      hostContext.close();
+      hostContext = null;
+    }
   }
 
   /**

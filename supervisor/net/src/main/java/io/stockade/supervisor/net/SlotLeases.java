@@ -23,6 +23,8 @@ final class SlotLeases {
   private final int first;
   private final int count;
   private int next;
+  /** What this process knows of the leases (the files stay authoritative for reconcile). */
+  private final Map<Integer, String> known = new java.util.concurrent.ConcurrentHashMap<>();
 
   SlotLeases(Path dir, int first, int count) throws NetworkException {
     this.dir = dir;
@@ -34,6 +36,7 @@ final class SlotLeases {
       throw new NetworkException("create state directory",
           "cannot create " + dir + ": " + e + ": make its parent writable by the supervisor", e);
     }
+    known.putAll(all());
   }
 
   /** Takes the next free slot for {@code sandboxId}. */
@@ -43,8 +46,10 @@ final class SlotLeases {
       int slot = first + Math.floorMod(next + i, count);
       Path file = file(slot);
       try {
-        Files.write(file, id, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-            StandardOpenOption.DSYNC);
+        // No fsync: existence is the lock (page cache is shared by all processes); after a power
+        // loss the sandboxes are gone too, and reconcile removes whatever the lease names.
+        Files.write(file, id, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        known.put(slot, sandboxId);
         next = slot - first + 1;
         return slot;
       } catch (FileAlreadyExistsException taken) {
@@ -64,15 +69,17 @@ final class SlotLeases {
     Path tmp = dir.resolve(".slot-" + slot + ".tmp");
     try {
       Files.write(tmp, sandboxId.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
-          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
+          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
       Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      known.put(slot, sandboxId);
     } catch (IOException e) {
       throw new NetworkException("lease slot", "cannot rewrite lease " + file + ": " + e, e);
     }
   }
 
   void release(int slot) {
+    known.remove(slot);
     try {
       Files.deleteIfExists(file(slot));
     } catch (IOException e) {
@@ -96,8 +103,9 @@ final class SlotLeases {
     return leases;
   }
 
+  /** The slot leased to {@code sandboxId} (in memory: no directory scan on the attach path). */
   Optional<Integer> find(String sandboxId) {
-    return all().entrySet().stream()
+    return known.entrySet().stream()
         .filter(e -> e.getValue().equals(sandboxId))
         .map(Map.Entry::getKey)
         .findFirst();

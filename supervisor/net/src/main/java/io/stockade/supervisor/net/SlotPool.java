@@ -40,7 +40,12 @@ final class SlotPool implements AutoCloseable {
     SlotAddresses addresses(int slot);
   }
 
-  SlotPool(int target, SlotLeases leases, Builder builder) {
+  private final java.util.function.BooleanSupplier attaching;
+
+  /** {@code attaching}: true while an attach runs; building spares waits for it (latency first). */
+  SlotPool(int target, SlotLeases leases, java.util.function.BooleanSupplier attaching,
+      Builder builder) {
+    this.attaching = attaching;
     this.target = target;
     this.leases = leases;
     this.builder = builder;
@@ -81,6 +86,10 @@ final class SlotPool implements AutoCloseable {
     filler.execute(() -> {
       try {
         while (!closed && ready.size() < target) {
+          long waitUntil = System.nanoTime() + 2_000_000_000L;
+          while (attaching.getAsBoolean() && System.nanoTime() < waitUntil) {
+            Thread.sleep(1);
+          }
           int slot;
           synchronized (owned) {
             slot = leases.acquire(POOL_OWNER);
@@ -100,6 +109,8 @@ final class SlotPool implements AutoCloseable {
         }
       } catch (NetworkException e) {
         LOG.warn("no spare network slot: {}", e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
         filling.set(false);
       }

@@ -2,7 +2,6 @@ package io.stockade.supervisor.net;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Proves that the installed firewall refuses a denied destination on the path a guest's packets
@@ -23,17 +22,9 @@ final class TapProbe implements AutoCloseable {
     this.tun = tun;
   }
 
-  /**
-   * Opens the TAP early: that turns its carrier on, and by the time {@link #probe} runs the kernel
-   * has usually activated its queue (see there).
-   */
+  /** Opens the TAP from the sandbox's namespace (TUNSETIFF looks the name up there). */
   static TapProbe open(SlotAddresses a) throws NetworkException {
-    int fd = openTap(a);
-    if (fd < 0) {
-      throw new NetworkException("open TAP", "cannot open TAP " + SlotAddresses.TAP + " in "
-          + a.netnsPath() + " (errno " + -fd + "): check /dev/net/tun and the tun module");
-    }
-    return new TapProbe(a, fd);
+    return InNamespace.run(java.util.Optional.of(a.netnsPath()), "open TAP", () -> openHere(a));
   }
 
   /** Sets the TAP's owner and group (the VMM's jail uid/gid). */
@@ -47,6 +38,22 @@ final class TapProbe implements AutoCloseable {
   @Override
   public void close() {
     Libc.close(tun);
+  }
+
+  /** Opens the TAP from a thread that is already in the sandbox's namespace. */
+  static TapProbe openHere(SlotAddresses a) throws NetworkException {
+    int fd = Libc.open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK);
+    if (fd >= 0 && Libc.attachTap(fd, SlotAddresses.TAP) != 0) {
+      int err = Libc.errno();
+      Libc.close(fd);
+      throw new NetworkException("open TAP", "cannot attach to TAP " + SlotAddresses.TAP + " in "
+          + a.netnsPath() + " (errno " + err + ")");
+    }
+    if (fd < 0) {
+      throw new NetworkException("open TAP", "cannot open /dev/net/tun (errno " + Libc.errno()
+          + "): load the tun module");
+    }
+    return new TapProbe(a, fd);
   }
 
   /** One-shot form for tests: open, probe, close. */
@@ -80,47 +87,6 @@ final class TapProbe implements AutoCloseable {
       }
     }
     return "no refusal within " + timeoutMs + " ms for a SYN to 169.254.169.254:80";
-  }
-
-  /**
-   * Opens /dev/net/tun from a thread that has joined the sandbox's network namespace (TUNSETIFF
-   * looks the device up in the namespace the file was opened in). The thread is used once and dies,
-   * so a failure to switch back cannot leave a pooled thread in the wrong namespace.
-   */
-  private static int openTap(SlotAddresses a) {
-    AtomicReference<Integer> result = new AtomicReference<>(-1);
-    Thread t = new Thread(() -> {
-      int self = Libc.open("/proc/thread-self/ns/net", Libc.O_RDONLY);
-      int target = Libc.open(a.netnsPath().toString(), Libc.O_RDONLY);
-      try {
-        if (self < 0 || target < 0 || Libc.setns(target) != 0) {
-          result.set(-Libc.errno());
-          return;
-        }
-        int fd = Libc.open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK);
-        int err = fd < 0 ? Libc.errno() : 0;
-        if (fd >= 0 && Libc.attachTap(fd, SlotAddresses.TAP) != 0) {
-          err = Libc.errno();
-          Libc.close(fd);
-          fd = -1;
-        }
-        if (Libc.setns(self) != 0) {
-          Libc.close(fd);
-          fd = -1;
-        }
-        result.set(fd >= 0 ? fd : -Math.max(err, 1));
-      } finally {
-        Libc.close(self);
-        Libc.close(target);
-      }
-    }, "stockade-tap-probe");
-    t.start();
-    try {
-      t.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return result.get();
   }
 
   static byte[] synFrame(SlotAddresses a, int sport) {

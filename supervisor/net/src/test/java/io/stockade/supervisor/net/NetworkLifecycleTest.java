@@ -58,6 +58,9 @@ class NetworkLifecycleTest {
     crashed.attach("sb-1", 4242, 4242, WEB);
     crashed.attach("sb-2", 4242, 4242, WEB);
     SandboxNetwork kept = crashed.attach("sb-3", 4242, 4242, WEB);
+    // Let the spare-slot builder finish (it stops at two), so nothing runs on after the "crash".
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> crashed.spareSlots() == 2);
     // The supervisor dies: the manager is forgotten without detaching anything.
     try (LinuxNetworkManager restarted = LinuxNetworkManager.create(bed.config())) {
       restarted.reconcile(Set.of("sb-3"));
@@ -187,6 +190,27 @@ class NetworkLifecycleTest {
       assertThat(TapProbe.probe(a, 200)).startsWith("no refusal");
     } finally {
       p.teardown(a);
+    }
+  }
+
+  @Test
+  void withoutAnUplinkTheDefaultRoutesInterfaceIsUsedForNat() throws Exception {
+    TestBed.sh("ip", "-n", bed.hostNs, "route", "add", "default", "via", "198.51.100.1");
+    NetConfig config = new NetConfig(bed.config().hostNetns(), "10.213.0.0/16", 1, 1000,
+        Optional.empty(), Optional.empty(), bed.stateDir, bed.prefix, bed.prefix,
+        bed.config().ip(), bed.config().nft(), bed.config().conntrack(), bed.config().nsenter(),
+        bed.config().commandTimeout(), bed.config().dnsRefresh(), 0);
+    try (LinuxNetworkManager m = LinuxNetworkManager.create(config)) {
+      SandboxNetwork n = m.attach("sb-1", 4242, 4242, WEB);
+      assertThat(n.dns()).isEmpty();
+      String guest = bed.plugGuest(n);
+      bed.listen(bed.inetNs, "0.0.0.0", 443);
+      // The inet namespace has no route back to the pool: only masquerading makes this work.
+      assertThat(bed.connects(guest, "198.51.100.1", 443)).isTrue();
+      // No resolver configured: no DNS at all.
+      bed.listen(bed.inetNs, "0.0.0.0", 53);
+      assertThat(bed.connects(guest, "198.51.100.53", 53)).isFalse();
+      m.detach("sb-1");
     }
   }
 }

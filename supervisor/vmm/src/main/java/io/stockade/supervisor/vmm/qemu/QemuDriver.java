@@ -16,6 +16,7 @@ import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmFeature;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.support.ConsoleLog;
+import io.stockade.supervisor.vmm.support.ConsoleRotation;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
 import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
@@ -101,6 +102,7 @@ public final class QemuDriver implements VmmDriver {
           LaunchSteps.awaitReady(spec.sandboxId(), "QEMU", vm.consoleLog(), image.readyLine(), spec.readyTimeout(),
               vm.onExit());
         }
+        ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
         return vm;
       } catch (VmmException e) {
         String tail = consoleTail(process, vm);
@@ -222,6 +224,7 @@ public final class QemuDriver implements VmmDriver {
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
     Optional<QemuInstance> vm = QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout());
+    vm.ifPresent(v -> ConsoleRotation.watch(v.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), v.onExit()));
     String disk = state.getOrDefault("disk", "");
     if (vm.isPresent() && !disk.isEmpty()) {
       disks.put(sandboxId, Path.of(disk)); // so that cleanup(id) after a restart removes it

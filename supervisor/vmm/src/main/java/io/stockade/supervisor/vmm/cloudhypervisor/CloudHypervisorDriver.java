@@ -23,6 +23,7 @@ import io.stockade.supervisor.vmm.support.ApiSocket;
 import io.stockade.supervisor.vmm.support.ConsoleLog;
 import io.stockade.supervisor.vmm.support.DiskCopy;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
+import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.SnapshotManifest;
 import io.stockade.supervisor.vmm.support.UnixHttpClient;
@@ -38,7 +39,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs cloud-hypervisor in a jail: vmm.ping, vm.create, vm.boot; or vm.restore + vm.resume from
@@ -104,12 +104,12 @@ public final class CloudHypervisorDriver implements VmmDriver {
         CloudHypervisorApi api = configure(spec, image, disk, process);
         CloudHypervisorInstance vm = new CloudHypervisorInstance(process, api, CloudHypervisorInstance.Setup.of(spec, image, disk));
         if (!restore) {
-          awaitReady(vm, image.readyLine(), spec.readyTimeout());
+          LaunchSteps.awaitReady(id, "cloud-hypervisor", vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
         }
         return vm;
       } catch (VmmException e) {
         String tail = ConsoleLog.tail(process.consoleFile(), 10) + "\n" + ConsoleLog.tail(process.rootDir().resolve("run/console.log"), 30);
-        abandon(process);
+        LaunchSteps.abandon(jail, process);
         throw new VmmException(e.getMessage() + (tail.isBlank() ? "" : "\n[console]\n" + tail.strip()), e, false, tail.strip());
       }
     } catch (VmmException e) {
@@ -213,33 +213,6 @@ public final class CloudHypervisorDriver implements VmmDriver {
     } catch (IOException e) {
       throw new VmmException("cloud-hypervisor vmm.ping: unreadable answer " + ping.body(), e);
     }
-  }
-
-  private static void awaitReady(CloudHypervisorInstance vm, String readyLine, Duration timeout) throws VmmException {
-    ConsoleLog.Outcome outcome;
-    try {
-      outcome = ConsoleLog.of(vm.consoleLog()).awaitLine(readyLine, timeout, vm.onExit());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VmmException("launch " + vm.sandboxId() + ": interrupted while waiting for the guest", e);
-    }
-    if (outcome == ConsoleLog.Outcome.PROCESS_EXITED) {
-      throw new VmmException("launch " + vm.sandboxId() + ": cloud-hypervisor exited with status "
-          + vm.onExit().getNow(-1) + " before the guest printed '" + readyLine + "'");
-    }
-    if (outcome == ConsoleLog.Outcome.TIMED_OUT) {
-      throw new VmmException("launch " + vm.sandboxId() + ": the guest did not print '" + readyLine + "' within " + timeout);
-    }
-  }
-
-  private void abandon(JailedProcess process) {
-    process.killAll();
-    try {
-      process.onExit().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // cleanup below reports what it cannot remove.
-    }
-    jail.cleanup(process.sandboxId());
   }
 
   private void removeDisk(String id, Path disk) {

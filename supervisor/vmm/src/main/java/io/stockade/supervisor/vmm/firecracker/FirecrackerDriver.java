@@ -19,6 +19,7 @@ import io.stockade.supervisor.vmm.support.ApiSocket;
 import io.stockade.supervisor.vmm.support.ConsoleLog;
 import io.stockade.supervisor.vmm.support.DiskCopy;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
+import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.SnapshotManifest;
 import io.stockade.supervisor.vmm.support.UnixHttpClient;
@@ -34,7 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs Firecracker in a jail and configures it through its API socket: logger, metrics,
@@ -106,12 +106,12 @@ public final class FirecrackerDriver implements VmmDriver {
         FirecrackerApi api = configure(spec, image, disk, process, restore.isPresent());
         FirecrackerInstance vm = new FirecrackerInstance(process, api, FirecrackerInstance.Setup.of(spec, image, disk));
         if (restore.isEmpty()) {
-          awaitReady(vm, image.readyLine(), spec.readyTimeout());
+          LaunchSteps.awaitReady(id, "firecracker", vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
         }
         return vm;
       } catch (VmmException e) {
         String tail = ConsoleLog.tail(process.consoleFile(), 30);
-        abandon(process);
+        LaunchSteps.abandon(jail, process);
         throw new VmmException(e.getMessage() + (tail.isBlank() ? "" : "\n[console]\n" + tail), e, false, tail);
       }
     } catch (VmmException e) {
@@ -205,33 +205,6 @@ public final class FirecrackerDriver implements VmmDriver {
     api.putVsock(options.guestCid(), VSOCK);
     api.action("InstanceStart");
     return api;
-  }
-
-  private static void awaitReady(FirecrackerInstance vm, String readyLine, Duration timeout) throws VmmException {
-    ConsoleLog.Outcome outcome;
-    try {
-      outcome = ConsoleLog.of(vm.consoleLog()).awaitLine(readyLine, timeout, vm.onExit());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VmmException("launch " + vm.sandboxId() + ": interrupted while waiting for the guest", e);
-    }
-    if (outcome == ConsoleLog.Outcome.PROCESS_EXITED) {
-      throw new VmmException("launch " + vm.sandboxId() + ": firecracker exited with status "
-          + vm.onExit().getNow(-1) + " before the guest printed '" + readyLine + "'");
-    }
-    if (outcome == ConsoleLog.Outcome.TIMED_OUT) {
-      throw new VmmException("launch " + vm.sandboxId() + ": the guest did not print '" + readyLine + "' within " + timeout);
-    }
-  }
-
-  private void abandon(JailedProcess process) {
-    process.killAll();
-    try {
-      process.onExit().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // cleanup below reports what it cannot remove.
-    }
-    jail.cleanup(process.sandboxId());
   }
 
   private void removeDisk(String id, Path disk) {

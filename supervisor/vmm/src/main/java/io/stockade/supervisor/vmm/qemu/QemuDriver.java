@@ -16,7 +16,9 @@ import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmFeature;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.support.ConsoleLog;
+import io.stockade.supervisor.vmm.support.ConsoleRotation;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
+import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.VersionProbe;
 import java.io.IOException;
@@ -30,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs QEMU's microvm machine in a jail: builds the jail spec and command line, connects QMP,
@@ -98,12 +99,17 @@ public final class QemuDriver implements VmmDriver {
         if (restore.isPresent()) {
           vm.restoreFrom(spec.restoreFrom().get().resolve(QemuSnapshot.MEMORY));
         } else {
-          awaitReady(vm, image.readyLine(), spec.readyTimeout());
+          LaunchSteps.awaitReady(spec.sandboxId(), "QEMU", vm.consoleLog(), image.readyLine(), spec.readyTimeout(),
+              vm.onExit());
         }
+        ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
         return vm;
       } catch (VmmException e) {
         String tail = consoleTail(process, vm);
-        abandon(process, vm);
+        if (vm != null) {
+          vm.closeConnections();
+        }
+        LaunchSteps.abandon(jail, process);
         throw new VmmException(e.getMessage() + consoleSuffix(tail), e, false, tail);
       }
     } catch (VmmException e) {
@@ -186,42 +192,7 @@ public final class QemuDriver implements VmmDriver {
     }
   }
 
-  private static void awaitReady(QemuInstance vm, String readyLine, Duration timeout) throws VmmException {
-    ConsoleLog.Outcome outcome;
-    try {
-      outcome = ConsoleLog.of(vm.consoleLog()).awaitLine(readyLine, timeout, vm.onExit());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VmmException("launch " + vm.sandboxId() + ": interrupted while waiting for the guest", e);
-    }
-    switch (outcome) {
-      case SEEN:
-        return;
-      case PROCESS_EXITED:
-        throw new VmmException(
-            "launch " + vm.sandboxId() + ": QEMU exited with status " + vm.onExit().getNow(-1)
-                + " before the guest printed '" + readyLine + "'");
-      default:
-        throw new VmmException(
-            "launch " + vm.sandboxId() + ": the guest did not print '" + readyLine + "' within " + timeout
-                + " (a hung boot: check the kernel command line and the console below)");
-    }
-  }
-
   /** Kills what a failed launch started and removes its jail. */
-  private void abandon(JailedProcess process, QemuInstance vm) {
-    if (vm != null) {
-      vm.closeConnections();
-    }
-    process.killAll();
-    try {
-      process.onExit().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // Still going after cgroup.kill and 10 s: cleanup below reports what it cannot remove.
-    }
-    jail.cleanup(process.sandboxId());
-  }
-
   private static String consoleTail(JailedProcess process, QemuInstance vm) {
     String qemu = ConsoleLog.tail(process.consoleFile(), 10);
     String guest = vm == null ? "" : ConsoleLog.tail(vm.consoleLog(), 30);
@@ -253,6 +224,7 @@ public final class QemuDriver implements VmmDriver {
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
     Optional<QemuInstance> vm = QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout());
+    vm.ifPresent(v -> ConsoleRotation.watch(v.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), v.onExit()));
     String disk = state.getOrDefault("disk", "");
     if (vm.isPresent() && !disk.isEmpty()) {
       disks.put(sandboxId, Path.of(disk)); // so that cleanup(id) after a restart removes it

@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param tscKhz the host TSC in kHz for the guest's {@code tsc_early_khz=}; 0 leaves it out
  * @param controlTimeout how long a QMP command may take to answer
  * @param overheadMiB memory allowed to QEMU itself on top of guest RAM, for the cgroup limit
+ * @param consoleMaxBytes the guest console log is rotated to console.log.1 past this size (0 never)
  */
-public record QemuOptions(String accel, long tscKhz, Duration controlTimeout, long overheadMiB) {
+public record QemuOptions(String accel, long tscKhz, Duration controlTimeout, long overheadMiB, long consoleMaxBytes) {
   public QemuOptions {
     accel = Objects.requireNonNull(accel, "accel").toLowerCase(Locale.ROOT);
     if (!accel.equals("kvm") && !accel.equals("tcg")) {
@@ -26,7 +27,7 @@ public record QemuOptions(String accel, long tscKhz, Duration controlTimeout, lo
   }
 
   public static QemuOptions of(String accel, long tscKhz) {
-    return new QemuOptions(accel, tscKhz, Duration.ofSeconds(10), 320);
+    return new QemuOptions(accel, tscKhz, Duration.ofSeconds(10), 320, 8L << 20);
   }
 
   QemuCommandLine.Accel accelerator() {

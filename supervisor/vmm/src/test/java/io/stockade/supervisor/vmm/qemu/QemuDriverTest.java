@@ -145,6 +145,9 @@ class QemuDriverTest {
         });
     assertThat(realJail.base.resolve("jails").resolve(spec.sandboxId())).doesNotExist();
     assertThat(spec.sandboxDir().resolve("disk.qcow2")).doesNotExist();
+    driver.cleanup(spec.sandboxId()); // idempotent: nothing left to remove, no error
+    driver.cleanup(spec.sandboxId());
+    assertThat(driver.version()).hasValueSatisfying(v -> assertThat(v).matches("\\d+\\.\\d+(\\.\\d+)?"));
   }
 
   /** Waits for a console line matching {@code regex}; returns its first group (or the match). */

@@ -89,6 +89,21 @@ class SupportTest {
   }
 
   @Test
+  void aConsoleLogPastItsLimitIsRotatedAndAnAppendingWriterCarriesOn() throws Exception {
+    Path log = dir.resolve("console.log");
+    try (java.io.FileOutputStream writer = new java.io.FileOutputStream(log.toFile(), true)) { // O_APPEND, as QEMU
+      writer.write("x".repeat(100).getBytes(StandardCharsets.US_ASCII));
+      assertThat(ConsoleRotation.rotateIfLarger(log, 200)).isFalse();
+      writer.write("y".repeat(150).getBytes(StandardCharsets.US_ASCII));
+      assertThat(ConsoleRotation.rotateIfLarger(log, 200)).isTrue();
+      assertThat(Files.size(dir.resolve("console.log.1"))).isEqualTo(250);
+      writer.write("after\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    assertThat(Files.readString(log)).isEqualTo("after\n"); // no hole where the old bytes were
+    assertThat(ConsoleRotation.rotateIfLarger(dir.resolve("absent"), 1)).isFalse();
+  }
+
+  @Test
   void consoleWaitSeesTheLineOrReportsTheExitOrTimeout() throws Exception {
     Path log = dir.resolve("console.log");
     Files.writeString(log, "booting\r\nSTOCKADE-READY\r\n");

@@ -113,11 +113,24 @@ public final class Supervisor {
     Drain.Result d = lifecycle.drain(config.seconds("stop.drainSeconds"));
     LOG.info("drain done: {} stopped, {} left, {} ms{}", d.stopped(), d.remaining(), d.took().toMillis(), d.hurried() ? " (budget ran out: killed)" : "");
     lifecycle.close();
+    // The network manager keeps spare slots (namespaces, links) ready; closing it removes them.
+    closeQuietly(wiring.network());
+    closeQuietly(wiring.images());
     if (inherited.isEmpty()) {
       Files.deleteIfExists(socketPath);
     }
     notify.close();
     return 0;
+  }
+
+  private static void closeQuietly(Object part) {
+    if (part instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed: {}", part.getClass().getSimpleName(), e.toString());
+      }
+    }
   }
 
   /** Asks the run loop to shut down (what SIGTERM does). A second request hurries the drain. */

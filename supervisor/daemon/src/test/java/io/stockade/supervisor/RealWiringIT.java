@@ -139,6 +139,42 @@ class RealWiringIT {
     assertThat(out).contains("selftest: all checks passed").contains("memory_hog");
   }
 
+  @Test
+  void cleanShutdownRemovesTheNetworksSpareSlots() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) && Files.isExecutable(Path.of("/usr/sbin/nft")), "needs ip and nft");
+    String r = TestUsers.random().substring(0, 5);
+    String ns = "stk-dm-h" + r;
+    String prefix = "d" + r;
+    TestUsers.run("ip", "netns", "add", ns); // the "host" side lives in a namespace of our own
+    try {
+      Path socket = root.resolve("net.sock");
+      Path config = root.resolve("net.json");
+      Files.writeString(config, "{\"stateDir\":\"" + root.resolve("nstate") + "\",\"sandboxesDir\":\"" + root.resolve("nsb")
+          + "\",\"snapshotsDir\":\"" + root.resolve("nsnap") + "\",\"jailsDir\":\"" + root.resolve("njails")
+          + "\",\"imageDir\":\"" + root.resolve("nimages") + "\",\"socketPath\":\"" + socket
+          + "\",\"policyDir\":\"" + root.resolve("npolicy") + "\",\"uidRange\":{\"first\":3950000,\"count\":64}"
+          + ",\"network\":{\"hostNetns\":\"/run/netns/" + ns + "\",\"namePrefix\":\"" + prefix + "\",\"hostTable\":\"stkdm" + r
+          + "\",\"addressPool\":\"10.241.0.0/16\"}}");
+      daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+          System.getProperty("stockade.supervisorJar"), "run", "--config", config.toString())
+          .redirectErrorStream(true).redirectOutput(root.resolve("net.log").toFile()).start();
+      await().atMost(Duration.ofSeconds(40)).until(() -> Files.exists(socket) || !daemon.isAlive());
+      await().atMost(Duration.ofSeconds(20)).until(() -> slots(prefix) > 0);
+      new ProcessBuilder("kill", "-TERM", Long.toString(daemon.pid())).start().waitFor();
+      assertThat(daemon.waitFor(40, TimeUnit.SECONDS)).isTrue();
+      assertThat(daemon.exitValue()).isZero();
+      assertThat(slots(prefix)).as(() -> read(root.resolve("net.log"))).isZero();
+    } finally {
+      TestUsers.run("ip", "netns", "del", ns);
+    }
+  }
+
+  private static long slots(String prefix) throws java.io.IOException {
+    try (var s = Files.list(Path.of("/run/netns"))) {
+      return s.filter(p -> p.getFileName().toString().startsWith(prefix + "-")).count();
+    }
+  }
+
   private static String read(Path p) {
     try {
       return Files.readString(p);

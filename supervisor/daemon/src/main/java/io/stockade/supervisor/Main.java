@@ -1,5 +1,10 @@
 package io.stockade.supervisor;
 
+import io.stockade.images.Catalog;
+import io.stockade.images.DownloadProgress;
+import io.stockade.images.ImageException;
+import io.stockade.images.ImageStore;
+import io.stockade.images.ResolvedImage;
 import io.stockade.supervisor.config.ConfigException;
 import io.stockade.supervisor.config.SupervisorConfig;
 import io.stockade.supervisor.preflight.CheckResult;
@@ -107,11 +112,13 @@ public final class Main {
     bins.put("qemu", c.path("vmm.qemu"));
     bins.put("firecracker", c.path("vmm.firecracker"));
     bins.put("cloud-hypervisor", c.path("vmm.cloud-hypervisor"));
+    Optional<ResolvedImage> probe = bootProbeImage(c);
     PreflightInputs in =
         new PreflightInputs(
             c.path("stateDir"), c.path("imageDir"), c.path("runDir"), bins, Set.copyOf(c.strings("preflight.neededKinds")),
-            optionalPath(c.string("preflight.bootProbeKernel")), optionalPath(c.string("preflight.bootProbeInitrd")),
-            c.string("preflight.bootProbeReadyLine"), c.path("stateDir").resolve("kvm-probe.json"), probeBoot,
+            probe.map(ResolvedImage::kernel), probe.flatMap(ResolvedImage::initrd),
+            probe.map(ResolvedImage::readyLine).orElse(c.string("preflight.bootProbeReadyLine")),
+            c.path("stateDir").resolve("kvm-probe.json"), probeBoot,
             c.seconds("preflight.bootProbeTimeoutSeconds"),
             c.string("network.hostNetns").isEmpty() ? Optional.empty() : Optional.of(Path.of(c.string("network.hostNetns"))));
     try {
@@ -122,8 +129,39 @@ public final class Main {
     }
   }
 
-  private static Optional<Path> optionalPath(String p) {
-    return p.isEmpty() ? Optional.empty() : Optional.of(Path.of(p));
+  /**
+   * What the KVM boot probe boots: the configured kernel, else the default image if the store
+   * already holds it whole (preflight never downloads), else nothing (no probe: QEMU uses TCG).
+   */
+  static Optional<ResolvedImage> bootProbeImage(SupervisorConfig c) {
+    String kernel = c.string("preflight.bootProbeKernel");
+    if (!kernel.isEmpty()) {
+      String initrd = c.string("preflight.bootProbeInitrd");
+      return Optional.of(new ResolvedImage("probe", "configured", Path.of(kernel),
+          initrd.isEmpty() ? Optional.empty() : Optional.of(Path.of(initrd)), Optional.empty(), "",
+          Set.of("qemu"), c.string("preflight.bootProbeReadyLine")));
+    }
+    try {
+      List<Path> catalogs = new ArrayList<>();
+      for (String f : c.strings("catalogFiles")) {
+        if (java.nio.file.Files.exists(Path.of(f))) {
+          catalogs.add(Path.of(f));
+        }
+      }
+      Catalog catalog = Catalog.load(catalogs);
+      String name = c.string("defaults.image").isEmpty() ? catalog.defaultImage().orElse("") : c.string("defaults.image");
+      if (name.isEmpty() || !java.nio.file.Files.isDirectory(c.path("imageDir"))) {
+        return Optional.empty();
+      }
+      try (ImageStore store = ImageStore.open(c.path("imageDir"), catalog)) {
+        String bare = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
+        boolean whole = store.list().stream().anyMatch(s -> s.name().equals(bare) && s.complete());
+        return whole ? Optional.of(store.resolve(name, DownloadProgress.NONE)) : Optional.empty();
+      }
+    } catch (ImageException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Main.class).info("no image for the KVM boot probe: {}", e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private static int preflightCommand(SupervisorConfig c, Options o) throws Exception {

@@ -140,7 +140,7 @@ class RealWiringIT {
   }
 
   @Test
-  void cleanShutdownRemovesTheNetworksSpareSlots() throws Exception {
+  void networkAttachEgressUpdateAndCleanShutdown() throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) && Files.isExecutable(Path.of("/usr/sbin/nft")), "needs ip and nft");
     String r = TestUsers.random().substring(0, 5);
     String ns = "stk-dm-h" + r;
@@ -153,13 +153,28 @@ class RealWiringIT {
           + "\",\"snapshotsDir\":\"" + root.resolve("nsnap") + "\",\"jailsDir\":\"" + root.resolve("njails")
           + "\",\"imageDir\":\"" + root.resolve("nimages") + "\",\"socketPath\":\"" + socket
           + "\",\"policyDir\":\"" + root.resolve("npolicy") + "\",\"uidRange\":{\"first\":3950000,\"count\":64}"
+          + ",\"stop\":{\"gracefulSeconds\":1,\"termSeconds\":1,\"drainSeconds\":10}"
           + ",\"network\":{\"hostNetns\":\"/run/netns/" + ns + "\",\"namePrefix\":\"" + prefix + "\",\"hostTable\":\"stkdm" + r
           + "\",\"addressPool\":\"10.241.0.0/16\"}}");
       daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
           System.getProperty("stockade.supervisorJar"), "run", "--config", config.toString())
           .redirectErrorStream(true).redirectOutput(root.resolve("net.log").toFile()).start();
       await().atMost(Duration.ofSeconds(40)).until(() -> Files.exists(socket) || !daemon.isAlive());
-      await().atMost(Duration.ofSeconds(20)).until(() -> slots(prefix) > 0);
+      try (Varlink.Conn c = new Varlink.Conn(socket)) {
+        JsonNode created = c.call(call("Create", "{\"spec\":{\"kind\":\"process\",\"name\":\"n\",\"network\":true,"
+            + "\"command\":[\"/bin/sh\",\"-c\",\"sleep 300\"],"
+            + "\"egress\":[{\"cidr\":\"192.0.2.0/24\",\"protocol\":\"tcp\",\"portFrom\":443,\"portTo\":443}]}}"));
+        JsonNode sb = created.path("parameters").path("sandbox");
+        assertThat(sb.path("network").path("guestAddress").asText()).as(() -> created + read(root.resolve("net.log"))).startsWith("10.241.");
+        String id = sb.path("id").asText();
+        assertThat(c.call(call("Start", "{\"id\":\"n\"}")).path("parameters").path("sandbox").path("state").asText()).isEqualTo("running");
+        JsonNode updated = c.call(call("UpdateEgress", "{\"id\":\"n\",\"egress\":[{\"cidr\":\"198.51.100.0/24\",\"protocol\":\"tcp\",\"portFrom\":8080,\"portTo\":8080}]}"));
+        assertThat(updated.path("parameters").path("sandbox").path("egress").toString()).as(updated.toString()).contains("198.51.100.0/24").doesNotContain("192.0.2.0");
+        assertThat(c.call(call("Get", "{\"id\":\"n\"}")).path("parameters").path("sandbox").path("stats").has("txBytes")).isTrue();
+        JsonNode gone = c.call(call("Destroy", "{\"id\":\"" + id + "\"}"));
+        assertThat(gone.path("parameters").path("sandbox").path("state").asText()).isEqualTo("destroyed");
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> slots(prefix) > 0); // spares are kept ready
       new ProcessBuilder("kill", "-TERM", Long.toString(daemon.pid())).start().waitFor();
       assertThat(daemon.waitFor(40, TimeUnit.SECONDS)).isTrue();
       assertThat(daemon.exitValue()).isZero();

@@ -136,6 +136,8 @@ class SandboxLifecycleE2eTest {
       assertThat(get.exit()).as(get.describe()).isIn(4, 5);
       Shell.Result byName = bob.run("get", "private");
       assertThat(byName.exit()).as(byName.describe()).isIn(4, 5);
+      Shell.Result logs = bob.run("logs", id);
+      assertThat(logs.exit()).as(logs.describe()).isIn(4, 5);
       assertThat(bob.run("list").check().out()).doesNotContain(id);
       Shell.Result destroy = bob.run("destroy", id);
       assertThat(destroy.exit()).as(destroy.describe()).isIn(4, 5);

@@ -55,6 +55,7 @@ public final class NetworkSetupBench {
           runManager(m, n, true);
         }
       }
+      flatness(config, max);
       System.out.println("-- by hand, one ip/nft command per step");
       for (int n : tiers(max)) {
         runByHand(n);
@@ -105,6 +106,65 @@ public final class NetworkSetupBench {
       print(n, "manager detachAsync call", async);
       System.out.printf("%10d   async teardown drain       %.0f ms total%n", n, ms(t0));
     }
+  }
+
+  /**
+   * The host here is shared with other work, so load drifts during a run and "first 50 vs last
+   * 50" mixes population with drift. This phase alternates attaches between a manager whose host
+   * namespace holds no sandbox and one whose host namespace holds {@code max}, so both see the
+   * same load: the ratio of their medians is the cost of the population alone.
+   */
+  private static void flatness(NetConfig base, int max) throws Exception {
+    String otherHost = PREFIX + "-hst2";
+    sh("ip", "netns", "add", otherHost);
+    Path otherState = Files.createTempDirectory(PREFIX + "-state2");
+    try {
+      NetConfig empty = base.withPoolSize(4);
+      NetConfig full = base.withHostNetns(Path.of("/run/netns", otherHost))
+          .withNames("stk-ntbm", "stk-ntbm").withPoolSize(4);
+      full = new NetConfig(full.hostNetns(), full.pool(), full.firstSlot(), full.slotCount(),
+          full.uplink(), full.resolver(), otherState, full.namePrefix(), full.hostTable(),
+          full.ip(), full.nft(), full.conntrack(), full.nsenter(), full.commandTimeout(),
+          full.dnsRefresh(), full.poolSize());
+      try (LinuxNetworkManager a = LinuxNetworkManager.create(empty);
+          LinuxNetworkManager b = LinuxNetworkManager.create(full)) {
+        for (int i = 0; i < max; i++) {
+          b.attach("held-" + i, 4242, 4242, SPEC);
+        }
+        int cycles = 100;
+        double[] ta = new double[cycles];
+        double[] tb = new double[cycles];
+        for (int i = 0; i < cycles; i++) {
+          ta[i] = timedCycle(a, "flat-a-" + i);
+          tb[i] = timedCycle(b, "flat-b-" + i);
+        }
+        System.out.println("-- flatness, alternating attaches (spare slots ready) into two hosts");
+        print(0, "attach, host holds 0", ta);
+        print(max, "attach, host holds " + max, tb);
+        double[] sa = ta.clone();
+        double[] sb = tb.clone();
+        Arrays.sort(sa);
+        Arrays.sort(sb);
+        System.out.printf("             ratio of medians %.2f%n", pct(sb, 50) / pct(sa, 50));
+        b.reconcile(java.util.Set.of());
+      }
+    } finally {
+      shQuiet("ip", "netns", "del", otherHost);
+      try (var s = Files.walk(otherState)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  private static double timedCycle(LinuxNetworkManager m, String id) throws Exception {
+    while (m.spareSlots() == 0) {
+      Thread.sleep(2);
+    }
+    long t0 = System.nanoTime();
+    m.attach(id, 4242, 4242, SPEC);
+    double ms = ms(t0);
+    m.detachAsync(id).get(1, TimeUnit.MINUTES);
+    return ms;
   }
 
   /** The same topology and an equivalent ruleset, one command per step. */
@@ -180,7 +240,7 @@ public final class NetworkSetupBench {
   private static void cleanup(Path state) throws Exception {
     try (var s = Files.list(Path.of("/run/netns"))) {
       for (String n : s.map(f -> f.getFileName().toString())
-          .filter(f -> f.startsWith(PREFIX)).toList()) {
+          .filter(f -> f.startsWith(PREFIX) || f.startsWith("stk-ntbm")).toList()) {
         shQuiet("ip", "netns", "del", n);
       }
     }

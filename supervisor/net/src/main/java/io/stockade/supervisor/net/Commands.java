@@ -15,7 +15,7 @@ import org.apache.commons.exec.ExecuteWatchdog;
 import org.apache.commons.exec.PumpStreamHandler;
 
 /**
- * Runs {@code ip}, {@code nft}, {@code conntrack} and {@code sysctl}, optionally inside a network
+ * Runs {@code ip}, {@code nft} and {@code conntrack}, optionally inside a network
  * namespace (through {@code nsenter --net=PATH}, which joins only the network namespace and so,
  * unlike {@code ip netns exec}, costs no mount-namespace setup). Arguments are passed as an argv
  * array, never through a shell.
@@ -42,14 +42,6 @@ final class Commands {
 
   String conntrack(Optional<Path> netns, String step, String... args) throws NetworkException {
     return checked(step, netns, config.conntrack(), null, args);
-  }
-
-  String sysctl(Path netns, String step, String... settings) throws NetworkException {
-    String[] args = new String[settings.length + 2];
-    args[0] = "-q";
-    args[1] = "-w";
-    System.arraycopy(settings, 0, args, 2, settings.length);
-    return checked(step, Optional.of(netns), Path.of("/usr/sbin/sysctl"), null, args);
   }
 
   private String checked(String step, Optional<Path> netns, Path binary, String stdin, String[] args)

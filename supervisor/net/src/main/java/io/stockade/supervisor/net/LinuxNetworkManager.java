@@ -223,10 +223,10 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
 
   @Override
   public void updateEgress(String sandboxId, EgressSpec egress) throws NetworkException {
-    Live current = live.get(sandboxId);
+    Live current = lookup(sandboxId);
     if (current == null) {
       throw new NetworkException("update egress", "sandbox " + sandboxId
-          + " has no network attached by this supervisor");
+          + " has no network (no lease in " + config.stateDir() + "): attach it first");
     }
     List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
     apply(sandboxId, current.addresses(), egress, pinned);
@@ -258,6 +258,20 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
             e.getMessage());
       }
     });
+  }
+
+  /**
+   * A sandbox attached by this manager, or by an earlier run of the supervisor (known from its
+   * lease): its addresses derive from the slot, which is all a change or a counter read needs.
+   */
+  private Live lookup(String sandboxId) {
+    Live l = live.get(sandboxId);
+    if (l != null) {
+      return l;
+    }
+    return leases.find(sandboxId)
+        .map(slot -> new Live(SlotAddresses.of(config, slot), EgressSpec.NONE, List.<EgressRule>of()))
+        .orElse(null);
   }
 
   @Override
@@ -309,7 +323,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
 
   @Override
   public TrafficCounters counters(String sandboxId) {
-    Live l = live.get(sandboxId);
+    Live l = lookup(sandboxId);
     if (l == null) {
       return TrafficCounters.UNKNOWN;
     }
@@ -327,7 +341,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
 
   /** The namespace path of an attached sandbox (for tests and diagnostics). */
   public Optional<Path> netnsPath(String sandboxId) {
-    return Optional.ofNullable(live.get(sandboxId)).map(l -> l.addresses().netnsPath());
+    return Optional.ofNullable(lookup(sandboxId)).map(l -> l.addresses().netnsPath());
   }
 
   /**

@@ -151,6 +151,8 @@ class EgressFirewallTest {
     Thread.sleep(500);
     assertThat(Files.readString(received)).doesNotContain("after");
     assertThat(bed.connects(guest, "198.51.100.1", 80)).as("new connection").isFalse();
+    bed.listen(bed.inetNs, "198.51.100.1", 443);
+    assertThat(bed.connects(guest, "198.51.100.1", 443)).as("newly allowed").isTrue();
   }
 
   private static String conntrackEntries(SandboxNetwork n) throws Exception {

@@ -66,7 +66,12 @@ class NetworkLifecycleTest {
       restarted.reconcile(Set.of("sb-3"));
       assertThat(bed.leftovers()).isEqualTo(4);
       assertThat(kept.netnsPath()).exists();
-      restarted.detach("sb-3"); // known only from its lease
+      // The restarted supervisor knows sb-3 from its lease: it can change and read it.
+      restarted.updateEgress("sb-3", EgressSpec.NONE);
+      assertThat(restarted.counters("sb-3").txPackets()).isGreaterThanOrEqualTo(0);
+      assertThatThrownBy(() -> restarted.updateEgress("sb-1", EgressSpec.NONE))
+          .isInstanceOf(NetworkException.class);
+      restarted.detach("sb-3");
       restarted.reconcile(Set.of());
       assertThat(bed.leftovers()).isZero();
     }
@@ -211,6 +216,20 @@ class NetworkLifecycleTest {
       bed.listen(bed.inetNs, "0.0.0.0", 53);
       assertThat(bed.connects(guest, "198.51.100.53", 53)).isFalse();
       m.detach("sb-1");
+    }
+  }
+
+  @Test
+  void anAttachThatFailsLateRemovesWhatItBuilt() throws Exception {
+    try (LinuxNetworkManager m = LinuxNetworkManager.create(bed.config())) {
+      // uid -1 is no uid: TUNSETOWNER refuses it after namespace, links and table exist.
+      assertThatThrownBy(() -> m.attach("sb-1", -1, -1, WEB))
+          .isInstanceOf(NetworkException.class)
+          .hasMessageContaining("TAP");
+      assertThat(bed.leftovers()).isZero();
+      m.attach("sb-1", 4242, 4242, WEB);
+      m.detach("sb-1");
+      assertThat(bed.leftovers()).isZero();
     }
   }
 }

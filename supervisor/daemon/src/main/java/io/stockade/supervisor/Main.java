@@ -23,7 +23,7 @@ public final class Main {
           + "  run [--config FILE] [--foreground] [--set KEY=VALUE]...   serve the API until SIGTERM\n"
           + "  config --print [--config FILE] [--set KEY=VALUE]...     show the effective configuration and origins\n"
           + "  preflight [--json] [--probe-boot] [--config FILE]        check the host\n"
-          + "  selftest                                                 run the jail's self-test\n"
+          + "  selftest [--config FILE]                                 run the jail's self-test (a hostile probe)\n"
           + "  version                                                  print the version\n"
           + "Environment: STOCKADE_STATE_DIR, STOCKADE_SOCKET, STOCKADE_POLICY_DIR, ... (see docs/daemon.md)\n";
 
@@ -53,7 +53,7 @@ public final class Main {
           System.out.println("stockade-supervisor " + version());
           return 0;
         case "selftest":
-          return SupervisorWiring.selfTest();
+          return SupervisorWiring.selfTest(load(o));
         case "config":
           if (!o.print) {
             System.err.println("stockade-supervisor config: use --print\n" + USAGE);

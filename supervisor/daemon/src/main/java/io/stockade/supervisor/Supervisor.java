@@ -61,6 +61,15 @@ public final class Supervisor {
     policy.set(wiring.policy().load());
     SdNotify notify = SdNotify.fromEnvironment();
     Metrics metrics = new Metrics();
+    // The socket first: binding fails while another supervisor serves it, before this one has
+    // touched the state it would share. Clients that connect now wait in the backlog until
+    // reconcile is done and the server accepts.
+    Optional<AFUNIXServerSocket> inherited = SocketActivation.inherited();
+    Path socketPath = config.path("socketPath");
+    AFUNIXServerSocket socket =
+        inherited.isPresent()
+            ? inherited.get()
+            : ApiSockets.bind(socketPath, config.string("socketMode"), config.string("socketGroup"));
     StateStore store = new StateStore(config.path("stateDir"));
     lifecycle =
         new Lifecycle(wiring.drivers(), wiring.images(), wiring.network(), policy::get, store, settings(), metrics, wiring.uids());
@@ -76,12 +85,6 @@ public final class Supervisor {
       }
     }
 
-    Optional<AFUNIXServerSocket> inherited = SocketActivation.inherited();
-    Path socketPath = config.path("socketPath");
-    AFUNIXServerSocket socket =
-        inherited.isPresent()
-            ? inherited.get()
-            : ApiSockets.bind(socketPath, config.string("socketMode"), config.string("socketGroup"));
     Dispatcher dispatcher = new Dispatcher(lifecycle, policy::get, preflight, Main.version(), interfaceDescription());
     ApiServer api =
         new ApiServer(
@@ -97,7 +100,7 @@ public final class Supervisor {
     }
     String where = inherited.isPresent() ? "socket-activated fd 3" : socketPath.toString();
     LOG.info("stockade-supervisor {} serving on {} ({} drivers: {})", Main.version(), where, wiring.drivers().size(), wiring.drivers().keySet());
-    notify.ready("serving on " + where + ", " + lifecycle.all().size() + " sandboxes");
+    notify.ready("serving on " + where + ", " + lifecycle.all().size() + " sandboxes", api::accepting);
 
     stop.await();
 

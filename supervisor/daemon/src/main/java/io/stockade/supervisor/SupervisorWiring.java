@@ -14,6 +14,7 @@ import io.stockade.supervisor.jail.JailConfig;
 import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.LinuxJailLauncher;
+import io.stockade.supervisor.jail.selftest.JailSelfTest;
 import io.stockade.supervisor.net.EgressSpec;
 import io.stockade.supervisor.net.LinuxNetworkManager;
 import io.stockade.supervisor.net.NetConfig;
@@ -143,6 +144,9 @@ public final class SupervisorWiring {
       return new NoNetwork("network.enabled is false in the configuration");
     }
     NetConfig n = NetConfig.defaults(c.path("stateDir").resolve("net"));
+    if (!c.string("network.namePrefix").equals("stk") || !c.string("network.hostTable").equals("stockade")) {
+      n = n.withNames(c.string("network.namePrefix"), c.string("network.hostTable"));
+    }
     if (!c.string("network.hostNetns").isEmpty()) {
       n = n.withHostNetns(Path.of(c.string("network.hostNetns")));
     }
@@ -158,15 +162,18 @@ public final class SupervisorWiring {
     try {
       return LinuxNetworkManager.create(n);
     } catch (NetworkException | RuntimeException e) {
+      // RuntimeException includes NetConfig's IllegalArgumentException for a bad name or pool.
       LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
       return new NoNetwork(e.getMessage());
     }
   }
 
-  /** `stockade-supervisor selftest`: the jail's own checks. Returns the exit status. */
-  public static int selfTest() {
-    System.err.println("selftest: this build has no jail self-test yet (the jail module is not wired in)");
-    return 3;
+  /**
+   * `stockade-supervisor selftest`: the jail's self-test (a hostile probe in a real jail, with
+   * the configured jails directory and uid range). Returns the exit status.
+   */
+  public static int selfTest(SupervisorConfig config) {
+    return JailSelfTest.run(jailConfig(config), System.out) ? 0 : 1;
   }
 
   /** Refuses every image, saying why the image store could not be opened. */

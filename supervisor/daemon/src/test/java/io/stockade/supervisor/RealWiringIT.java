@@ -75,10 +75,22 @@ class RealWiringIT {
     await().atMost(Duration.ofSeconds(40)).until(() -> Files.exists(socket) || !daemon.isAlive());
     assertThat(daemon.isAlive()).as(() -> read(root.resolve("supervisor.log"))).isTrue();
 
+    try (Varlink.Conn rootConn = new Varlink.Conn(socket)) {
+      JsonNode pre = rootConn.call(call("Preflight", "{}"));
+      assertThat(pre.path("parameters").path("checks").size()).as(pre.toString()).isPositive();
+      assertThat(pre.path("parameters").path("checks").get(0).has("status")).isTrue();
+      JsonNode idl = rootConn.call("{\"method\":\"org.varlink.service.GetInterfaceDescription\",\"parameters\":{\"interface\":\"io.stockade.Supervisor\"}}");
+      assertThat(idl.path("parameters").path("description").asText()).contains("method UpdateEgress");
+    }
+    assertThat(Varlink.asUser(alice, socket, call("Preflight", "{}")).get(0).path("error").asText())
+        .isEqualTo("io.stockade.Supervisor.PermissionDenied");
+    long t0 = System.nanoTime();
     List<JsonNode> r = Varlink.asUser(alice, socket,
         call("Create", "{\"spec\":{\"kind\":\"process\",\"name\":\"j\",\"command\":[\"/bin/sh\",\"-c\",\"echo hello from a jailed process; id -u; sleep 30\"]}}"),
         call("Start", "{\"id\":\"j\"}"),
         call("Create", "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sh\"]}}"));
+    System.out.println("FIGURE Create+Start of a jailed process sandbox through socat as a user: "
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms (one socat process, three calls)");
     assertThat(r.get(0).has("error")).as(r.get(0).toString()).isFalse();
     assertThat(r.get(1).path("parameters").path("sandbox").path("state").asText()).as(r.get(1).toString()).isEqualTo("running");
     assertThat(r.get(2).path("error").asText()).as(r.get(2).toString()).isEqualTo("io.stockade.Supervisor.QuotaExceeded");
@@ -111,6 +123,20 @@ class RealWiringIT {
     assertThat(read(root.resolve("supervisor.log"))).contains(orphan);
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
     assertThat(root.resolve("jails/" + orphan)).doesNotExist();
+  }
+
+  @Test
+  void selftestRunsTheJailsHostileProbe() throws Exception {
+    Path config = root.resolve("selftest.json");
+    int uidBase = 3_600_000 + 256 * ThreadLocalRandom.current().nextInt(1000);
+    Files.writeString(config, "{\"stateDir\":\"" + root.resolve("state") + "\",\"jailsDir\":\"" + root.resolve("jails")
+        + "\",\"uidRange\":{\"first\":" + uidBase + ",\"count\":64}}");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("stockade.supervisorJar"), "selftest", "--config", config.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("selftest: all checks passed").contains("memory_hog");
   }
 
   private static String read(Path p) {

@@ -202,6 +202,19 @@ class SupervisorProcessIT {
   }
 
   @Test
+  void aSecondSupervisorOnTheSameSocketRefusesBeforeTouchingState() throws Exception {
+    DaemonProcess d = daemon("").start(Map.of());
+    String id = create(d, "mine", "/bin/sleep", "300");
+    Process second = new ProcessBuilder(DaemonProcess.javaCommand("run", "--config", d.config.toString())).redirectErrorStream(true).start();
+    String out = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(second.waitFor()).isEqualTo(1);
+    assertThat(out).contains("in use by a running supervisor");
+    assertThat(d.stateFile(id).path("state").asText()).isEqualTo("RUNNING");
+    assertThat(d.call("Get", "{\"id\":\"mine\"}").path("parameters").path("sandbox").path("state").asText()).isEqualTo("running");
+    assertThat(d.signalAndWait("TERM", Duration.ofSeconds(30))).isZero();
+  }
+
+  @Test
   void commandLineErrorsAndConfigPrint() throws Exception {
     Path bad = root.resolve("bad.json");
     Files.writeString(bad, "{\"socketPath\": \"/x.sock\", \"monitor\": {\"listn\": \"127.0.0.1:1\"}}");

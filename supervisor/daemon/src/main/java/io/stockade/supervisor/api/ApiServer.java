@@ -64,6 +64,11 @@ public final class ApiServer implements AutoCloseable {
     acceptor.start();
   }
 
+  /** Whether the accept loop is running (the watchdog pings only then). */
+  public boolean accepting() {
+    return !closed && acceptor.isAlive();
+  }
+
   public int openConnections() {
     return open.size();
   }

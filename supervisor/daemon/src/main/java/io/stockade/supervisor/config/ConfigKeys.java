@@ -38,6 +38,8 @@ final class ConfigKeys {
           ConfigKey.bool("network.enabled", true, "STOCKADE_NETWORK", "build sandbox networks at all (false: only sandboxes without network; nothing is set up on the host)"),
           ConfigKey.string("network.hostNetns", "", null, "namespace sandboxes route through (empty: the host's)"),
           ConfigKey.string("network.addressPool", "10.213.0.0/16", null, "IPv4 pool for sandbox links"),
+          ConfigKey.string("network.namePrefix", "stk", null, "prefix of every namespace and link the network creates (1-9 of [a-z0-9-]); two supervisors on one host need different ones"),
+          ConfigKey.string("network.hostTable", "stockade", null, "name of the host-side nftables table (inet family)"),
           ConfigKey.string("network.uplink", "", null, "interface sandbox traffic is masqueraded to (empty: no NAT, route the pool yourself)"),
           ConfigKey.string("network.resolver", "", null, "the one DNS server guests may use (empty: no DNS)"),
           ConfigKey.string("monitor.listen", "", "STOCKADE_MONITOR_LISTEN", "read-only HTTP: 127.0.0.1:PORT or a socket path; empty = off"),

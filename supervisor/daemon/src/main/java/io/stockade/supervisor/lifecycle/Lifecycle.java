@@ -54,8 +54,7 @@ public final class Lifecycle implements AutoCloseable {
   private final Runner runner;
   private final Snapshots snapshots;
   private final Requests requests;
-  private final ConcurrentHashMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Integer, Object> ownerLocks = new ConcurrentHashMap<>();
+  private final Registry registry;
 
   public Lifecycle(
       Map<VmmKind, VmmDriver> drivers,
@@ -90,8 +89,9 @@ public final class Lifecycle implements AutoCloseable {
     this.store = store;
     this.settings = settings;
     this.budgets = new StopBudgets(settings.gracefulStop(), settings.termStop());
+    this.registry = new Registry(policy, settings);
     this.runner = new Runner(this.drivers, images, network, this::changed, tailer, budgets, metrics,
-        uids != null ? uids : this::allocateUid);
+        uids != null ? uids : registry::allocateUid);
     this.snapshots = new Snapshots(settings.snapshotsDir());
     this.requests = new Requests(settings, this.drivers.keySet());
     Files.createDirectories(settings.sandboxesDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
@@ -113,12 +113,12 @@ public final class Lifecycle implements AutoCloseable {
   private Sandbox prepare(Subject caller, SandboxSpec spec, String restoredFrom) throws LifecycleException {
     runner.driver(spec.kind());
     Owner owner = new Owner(caller.uid(), caller.gid(), caller.userName());
-    synchronized (ownerLocks.computeIfAbsent(caller.uid(), k -> new Object())) {
+    synchronized (registry.ownerLock(caller.uid())) {
       authorise(caller, spec, null);
-      String id = Ids.newId(sandboxes.keySet());
+      String id = Ids.newId(registry.sandboxes.keySet());
       if (spec.name().isEmpty()) {
         spec = spec.withName(id);
-      } else if (findByName(caller.uid(), spec.name()).isPresent()) {
+      } else if (registry.findByName(caller.uid(), spec.name()).isPresent()) {
         throw LifecycleException.invalidParameter("spec.name", "you already have a sandbox named '" + spec.name() + "'");
       }
       Path dir = settings.sandboxesDir().resolve(id);
@@ -129,7 +129,7 @@ public final class Lifecycle implements AutoCloseable {
           runner.resolveImage(sb);
         }
         runner.attachNetwork(sb);
-        sandboxes.put(id, sb);
+        registry.sandboxes.put(id, sb);
         changed(sb, null);
         return sb;
       } catch (ImageException e) {
@@ -147,8 +147,8 @@ public final class Lifecycle implements AutoCloseable {
 
   private void undoPrepare(Sandbox sb) {
     runner.detachNetwork(sb);
-    sandboxes.remove(sb.id);
-    releaseUid(sb.id);
+    registry.sandboxes.remove(sb.id);
+    registry.releaseUid(sb.id);
     try {
       Runner.deleteTree(sb.dir);
     } catch (IOException e) {
@@ -157,18 +157,8 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   private void authorise(Subject caller, SandboxSpec spec, String exclude) throws LifecycleException {
-    int count = 0;
-    int vcpus = 0;
-    long mem = 0;
-    for (Sandbox s : sandboxes.values()) {
-      if (s.owner.uid() == caller.uid() && !s.id.equals(exclude)) {
-        count++;
-        vcpus += s.spec().vcpus();
-        mem += s.spec().memoryMiB();
-      }
-    }
     try {
-      policy.get().checkCreate(caller, Requests.intent(spec), new Authorizer.Usage(count, vcpus, mem));
+      policy.get().checkCreate(caller, Requests.intent(spec), registry.usage(caller.uid(), exclude));
     } catch (PolicyDeniedException e) {
       if (e instanceof QuotaExceededException) {
         throw LifecycleException.quotaExceeded(e.getMessage());
@@ -179,7 +169,7 @@ public final class Lifecycle implements AutoCloseable {
 
   /** Stops the sandbox if it runs, then removes everything it holds. */
   public SandboxView destroy(Subject caller, String ref) throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     SandboxState st = sb.state();
     if (st == SandboxState.RUNNING || st == SandboxState.PAUSED) {
       beginStop(sb, "destroy");
@@ -196,8 +186,8 @@ public final class Lifecycle implements AutoCloseable {
     } catch (IOException e) {
       LOG.error("sandbox {}: cannot remove its files: {}", sb.id, e.toString());
     }
-    sandboxes.remove(sb.id);
-    releaseUid(sb.id);
+    registry.sandboxes.remove(sb.id);
+    registry.releaseUid(sb.id);
     events.publish(event(sb, from));
     return view(sb, false);
   }
@@ -205,7 +195,7 @@ public final class Lifecycle implements AutoCloseable {
   // ---- run and stop ------------------------------------------------------------------------
 
   public SandboxView start(Subject caller, String ref) throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     SandboxState from = sb.transition(SandboxState.STARTING, "started by uid " + caller.uid(), "start");
     changed(sb, from);
     runner.launch(sb, Optional.empty());
@@ -217,7 +207,7 @@ public final class Lifecycle implements AutoCloseable {
    * {@code timeout} (default: the configured budget); otherwise kills at once.
    */
   public SandboxView stop(Subject caller, String ref, Duration timeout, boolean graceful) throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     beginStop(sb, "stop");
     runner.stop(
         sb,
@@ -228,7 +218,7 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   public SandboxView kill(Subject caller, String ref) throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     beginStop(sb, "kill");
     runner.stop(sb, Runner.StopMode.KILL, null, "killed by uid " + caller.uid());
     return view(sb, false);
@@ -243,7 +233,7 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   public SandboxView pause(Subject caller, String ref) throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     sb.require("pause", SandboxState.RUNNING);
     VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "pause"));
     try {
@@ -256,7 +246,7 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   public SandboxView resume(Subject caller, String ref) throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     sb.require("resume", SandboxState.PAUSED);
     VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "resume"));
     try {
@@ -278,13 +268,13 @@ public final class Lifecycle implements AutoCloseable {
   /** Replaces the egress allowlist after the policy approved the new rules. */
   public SandboxView updateEgress(Subject caller, String ref, List<io.stockade.policy.EgressRule> egress, List<String> dnsNames)
       throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     SandboxSpec old = sb.spec();
     if (!old.network()) {
       throw LifecycleException.invalidParameter("id", "sandbox " + sb.id + " was created without a network");
     }
     SandboxSpec next = requests.validate(old.withEgress(egress, dnsNames == null ? old.dnsNames() : dnsNames));
-    synchronized (ownerLocks.computeIfAbsent(sb.owner.uid(), k -> new Object())) {
+    synchronized (registry.ownerLock(sb.owner.uid())) {
       authorise(caller, next, sb.id);
       if (sb.network().isPresent()) {
         try {
@@ -294,7 +284,7 @@ public final class Lifecycle implements AutoCloseable {
         }
       }
       sb.spec(next);
-      changed(sb, null);
+      changed(sb, sb.state()); // persisted; not a state change, so no event
     }
     return view(sb, false);
   }
@@ -302,7 +292,7 @@ public final class Lifecycle implements AutoCloseable {
   // ---- snapshots -----------------------------------------------------------------------------
 
   public Snapshots.View snapshot(Subject caller, String ref, String name) throws LifecycleException {
-    Sandbox sb = find(caller, ref);
+    Sandbox sb = registry.find(caller, ref);
     sb.require("snapshot", SandboxState.RUNNING, SandboxState.PAUSED);
     if (!runner.driver(sb.spec().kind()).features().contains(VmmFeature.SNAPSHOT)) {
       throw LifecycleException.unsupported("snapshot is not supported by " + sb.spec().kind() + " sandboxes");
@@ -318,8 +308,8 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   public List<Snapshots.View> listSnapshots(Subject caller, String ref) throws LifecycleException {
-    String sandboxId = ref == null ? null : find(caller, ref).id;
-    return snapshots.list(s -> visible(caller, s.ownerUid()) && (sandboxId == null || s.sandboxId().equals(sandboxId)));
+    String sandboxId = ref == null ? null : registry.find(caller, ref).id;
+    return snapshots.list(s -> registry.visible(caller, s.ownerUid()) && (sandboxId == null || s.sandboxId().equals(sandboxId)));
   }
 
   /** Every snapshot, for monitoring. */
@@ -330,7 +320,7 @@ public final class Lifecycle implements AutoCloseable {
   /** A new sandbox with the snapshot's spec, launched from the snapshot. */
   public SandboxView restore(Subject caller, String snapshotRef, String name) throws LifecycleException {
     Snapshots.Located snap =
-        snapshots.find(snapshotRef, s -> visible(caller, s.view().ownerUid()))
+        snapshots.find(snapshotRef, s -> registry.visible(caller, s.view().ownerUid()))
             .orElseThrow(() -> LifecycleException.notFound(snapshotRef));
     if (!runner.driver(snap.spec().kind()).features().contains(VmmFeature.SNAPSHOT)) {
       throw LifecycleException.unsupported("restore is not supported by " + snap.spec().kind() + " sandboxes");
@@ -345,17 +335,15 @@ public final class Lifecycle implements AutoCloseable {
 
   public List<SandboxView> list(Subject caller) {
     List<SandboxView> out = new ArrayList<>();
-    for (Sandbox s : sandboxes.values()) {
-      if (visible(caller, s.owner.uid())) {
-        out.add(view(s, false));
-      }
+    for (Sandbox s : registry.visibleTo(caller)) {
+      out.add(view(s, false));
     }
     out.sort(Comparator.comparing(SandboxView::createdAt).thenComparing(SandboxView::id));
     return out;
   }
 
   public SandboxView get(Subject caller, String ref) throws LifecycleException {
-    return view(find(caller, ref), true);
+    return view(registry.find(caller, ref), true);
   }
 
   /** Every sandbox, for monitoring (read-only, root's view). */
@@ -364,39 +352,17 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   public ConsoleBuffer console(Subject caller, String ref) throws LifecycleException {
-    return find(caller, ref).console;
+    return registry.find(caller, ref).console;
   }
 
   /** The sandbox's id, if the caller may see it. */
   public String resolve(Subject caller, String ref) throws LifecycleException {
-    return find(caller, ref).id;
+    return registry.find(caller, ref).id;
   }
 
   /** Owners see their own sandboxes; root and policy admins see every one. */
   public boolean visible(Subject caller, int ownerUid) {
-    return caller.uid() == ownerUid || caller.isRoot() || policy.get().isAdmin(caller);
-  }
-
-  private Sandbox find(Subject caller, String ref) throws LifecycleException {
-    if (ref == null || ref.isEmpty()) {
-      throw LifecycleException.invalidParameter("id", "a sandbox id or name is required");
-    }
-    Sandbox sb = sandboxes.get(ref);
-    if (sb != null && visible(caller, sb.owner.uid())) {
-      return sb;
-    }
-    Optional<Sandbox> byName = findByName(caller.uid(), ref);
-    if (byName.isEmpty() && (caller.isRoot() || policy.get().isAdmin(caller))) {
-      List<Sandbox> named = sandboxes.values().stream().filter(s -> s.spec().name().equals(ref)).toList();
-      byName = named.size() == 1 ? Optional.of(named.get(0)) : Optional.empty();
-    }
-    return byName.orElseThrow(() -> LifecycleException.notFound(ref));
-  }
-
-  private Optional<Sandbox> findByName(int uid, String name) {
-    return sandboxes.values().stream()
-        .filter(s -> s.owner.uid() == uid && s.spec().name().equals(name))
-        .findFirst();
+    return registry.visible(caller, ownerUid);
   }
 
   SandboxView view(Sandbox sb, boolean withStats) {
@@ -417,7 +383,7 @@ public final class Lifecycle implements AutoCloseable {
 
   /** How the last run ended (exit step and console tail), for Get and monitoring. */
   public Optional<ExitInfo> exitInfo(Subject caller, String ref) throws LifecycleException {
-    return Optional.ofNullable(find(caller, ref).exit());
+    return Optional.ofNullable(registry.find(caller, ref).exit());
   }
 
   // ---- durable state, reconcile, drain ------------------------------------------------------
@@ -439,12 +405,12 @@ public final class Lifecycle implements AutoCloseable {
 
   /** After a restart: reattach live workloads, clean up after dead ones. */
   public Reconciler.Report reconcile() throws IOException {
-    return new Reconciler(store, runner, tailer, network, settings, sandboxes, this::changed, this::reserveUid).run();
+    return new Reconciler(store, runner, tailer, network, settings, registry.sandboxes, this::changed, registry::reserveUid).run();
   }
 
   /** Stops every running sandbox in parallel, hurrying to kill when the budget runs out. */
   public Drain.Result drain(Duration budget) {
-    return new Drain(runner, budgets, sandboxes.values(), this::beginStopQuietly).run(budget);
+    return new Drain(runner, budgets, registry.sandboxes.values(), this::beginStopQuietly).run(budget);
   }
 
   /** A second SIGTERM: every stop in progress kills at once. */
@@ -459,35 +425,6 @@ public final class Lifecycle implements AutoCloseable {
     } catch (LifecycleException e) {
       return false;
     }
-  }
-
-  // ---- workload uids -------------------------------------------------------------------------
-
-  private final Map<String, Integer> uids = new ConcurrentHashMap<>();
-
-  private synchronized int allocateUid(String id) throws LifecycleException {
-    Integer have = uids.get(id);
-    if (have != null) {
-      return have;
-    }
-    Set<Integer> used = new HashSet<>(uids.values());
-    for (int i = 0; i < settings.uidCount(); i++) {
-      int uid = settings.uidFirst() + i;
-      if (!used.contains(uid)) {
-        uids.put(id, uid);
-        return uid;
-      }
-    }
-    throw LifecycleException.quotaExceeded(
-        "all " + settings.uidCount() + " workload uids from " + settings.uidFirst() + " are in use: destroy sandboxes or widen uidRange");
-  }
-
-  private synchronized void reserveUid(String id, int uid) {
-    uids.put(id, uid);
-  }
-
-  private synchronized void releaseUid(String id) {
-    uids.remove(id);
   }
 
   @Override

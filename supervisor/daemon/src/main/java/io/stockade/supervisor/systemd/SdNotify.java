@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
@@ -87,8 +88,16 @@ public final class SdNotify implements AutoCloseable {
   }
 
   public void ready(String status) {
+    ready(status, () -> true);
+  }
+
+  /**
+   * READY=1, then WATCHDOG=1 every WATCHDOG_USEC/2 for as long as {@code alive} says the
+   * service works: a daemon whose API died stops pinging, and systemd restarts it.
+   */
+  public void ready(String status, BooleanSupplier alive) {
     send("READY=1\nSTATUS=" + status + "\nMAINPID=" + ProcessHandle.current().pid());
-    startWatchdog();
+    startWatchdog(alive);
   }
 
   public void status(String status) {
@@ -99,7 +108,7 @@ public final class SdNotify implements AutoCloseable {
     send("STOPPING=1\nSTATUS=" + status);
   }
 
-  private synchronized void startWatchdog() {
+  private synchronized void startWatchdog(BooleanSupplier alive) {
     if (watchdog == null || timer != null || socket == null) {
       return;
     }
@@ -109,7 +118,15 @@ public final class SdNotify implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    timer.scheduleAtFixedRate(() -> send("WATCHDOG=1"), 0, every, TimeUnit.MILLISECONDS);
+    timer.scheduleAtFixedRate(
+        () -> {
+          if (alive.getAsBoolean()) {
+            send("WATCHDOG=1");
+          } else {
+            LOG.error("not pinging the systemd watchdog: the API server is not accepting");
+          }
+        },
+        0, every, TimeUnit.MILLISECONDS);
   }
 
   @Override

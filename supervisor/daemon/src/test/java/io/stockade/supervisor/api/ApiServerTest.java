@@ -219,6 +219,22 @@ class ApiServerTest {
   }
 
   @Test
+  void pingRoundTripFigure() throws Exception {
+    try (Varlink.Conn c = new Varlink.Conn(socket)) {
+      for (int i = 0; i < 200; i++) {
+        c.call(call("Ping", "{}"));
+      }
+      int n = 2000;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        assertThat(c.call(call("Ping", "{}")).has("parameters")).isTrue();
+      }
+      long us = (System.nanoTime() - t0) / 1000 / n;
+      System.out.println("FIGURE Ping round trip over one connection: " + us + " us per call (" + n + " calls)");
+    }
+  }
+
+  @Test
   void oversizedFrameGetsAnErrorThenClose() throws Exception {
     try (Varlink.Conn c = new Varlink.Conn(socket)) {
       byte[] big = new byte[65 * 1024];

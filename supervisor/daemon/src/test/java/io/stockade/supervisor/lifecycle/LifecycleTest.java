@@ -140,6 +140,26 @@ class LifecycleTest {
   }
 
   @Test
+  void killEndsAtOnceAndEventsTellEveryStep() throws Exception {
+    String id = lc.create(ROOT, process("k", "/bin/sh", "-c", "trap '' TERM; while true; do sleep 1; done")).id();
+    try (EventBus.Subscription sub = lc.events().subscribe(e -> e.id().equals(id))) {
+      lc.start(ROOT, id);
+      long t0 = System.nanoTime();
+      SandboxView v = lc.kill(ROOT, id);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+      assertThat(v.state()).isEqualTo(SandboxState.STOPPED);
+      assertThat(v.exitStatus()).isEqualTo(128 + 9);
+      assertThat(lc.exitInfo(ROOT, id).orElseThrow().step()).isEqualTo("kill");
+      java.util.List<String> seen = new java.util.ArrayList<>();
+      SandboxEvent e;
+      while ((e = sub.poll(500)) != null) {
+        seen.add(e.to().wireName());
+      }
+      assertThat(seen).containsExactly("starting", "running", "stopping", "stopped");
+    }
+  }
+
+  @Test
   void pauseAndResume() throws Exception {
     String id = lc.create(ROOT, process("p", "/bin/sleep", "30")).id();
     lc.start(ROOT, id);

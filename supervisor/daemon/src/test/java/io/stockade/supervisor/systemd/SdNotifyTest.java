@@ -51,6 +51,35 @@ class SdNotifyTest {
   }
 
   @Test
+  void watchdogStopsWhenTheServiceIsNotAlive() throws Exception {
+    Path sock = dir.resolve("notify2");
+    try (AFUNIXDatagramSocket listener = AFUNIXDatagramSocket.newInstance()) {
+      listener.bind(AFUNIXSocketAddress.of(sock));
+      listener.setSoTimeout(1000);
+      java.util.concurrent.atomic.AtomicBoolean alive = new java.util.concurrent.atomic.AtomicBoolean(true);
+      try (SdNotify n = SdNotify.from(Map.of("NOTIFY_SOCKET", sock.toString(), "WATCHDOG_USEC", "100000"), 1)) {
+        n.ready("serving", alive::get);
+        assertThat(receive(listener)).startsWith("READY=1");
+        assertThat(receive(listener)).isEqualTo("WATCHDOG=1");
+        alive.set(false);
+        Thread.sleep(120);
+        int late = 0; // what was sent before the flag flipped; then silence
+        boolean silent = false;
+        while (!silent && late < 5) {
+          try {
+            listener.setSoTimeout(300);
+            receive(listener);
+            late++;
+          } catch (java.net.SocketTimeoutException e) {
+            silent = true;
+          }
+        }
+        assertThat(silent).as("no WATCHDOG=1 while the service is not alive").isTrue();
+      }
+    }
+  }
+
+  @Test
   void abstractSocketAndNoSocketAtAll() throws Exception {
     String name = "stk-dm-notify-" + ProcessHandle.current().pid();
     try (AFUNIXDatagramSocket listener = AFUNIXDatagramSocket.newInstance()) {

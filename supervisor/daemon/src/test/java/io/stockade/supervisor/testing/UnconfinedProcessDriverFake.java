@@ -66,7 +66,12 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     try {
       Process p = pb.start();
-      long start = startTime(p.pid());
+      long start;
+      try {
+        start = startTime(p.pid());
+      } catch (IOException e) {
+        start = 0; // it already exited (and was reaped): onExit tells the rest
+      }
       CompletableFuture<Integer> exit = p.onExit().thenApply(Process::exitValue);
       return new Vm(spec.sandboxId(), new Proc(spec.sandboxId(), p.toHandle(), start, uid, gid, console, exit));
     } catch (IOException e) {

@@ -52,7 +52,8 @@ class SandboxLifecycleE2eTest {
     Matcher m = Pattern.compile("(?m)^hello\\s*\\R(\\d+)\\s*$").matcher(console);
     assertThat(m.find()).as("console shows hello then a uid:\n%s", console).isTrue();
     int uid = Integer.parseInt(m.group(1));
-    assertThat(uid).as("the workload's uid").isNotZero().isNotEqualTo(alice.user().uid);
+    assertThat(uid).as("the workload's uid").isNotZero().isNotEqualTo(alice.user().uid)
+        .isBetween(system.daemon.uidFirst, system.daemon.uidFirst + system.daemon.uidCount - 1);
 
     alice.json("destroy", id);
     assertThat(HostTraces.find(id, system.daemon, system.net, HostTraces.SandboxNet.NONE)).isEmpty();
@@ -86,6 +87,10 @@ class SandboxLifecycleE2eTest {
     assertThat(sandboxNet.netnsInode()).as("the VMM runs in a network namespace of its own")
         .isNotZero().isNotEqualTo(HostTraces.netnsInode(java.nio.file.Path.of("/proc/self/ns/net")));
     assertThat(sandboxNet.hostLinkIndex()).as("its veth's host end in %s", system.net.hostNs).isPositive();
+
+    // The trace detectors see the running sandbox, so their silence after destroy means something.
+    assertThat(kinds(HostTraces.find(id, system.daemon, system.net, sandboxNet)))
+        .as("traces of the running sandbox").contains("file", "cgroup", "process", "netns", "host veth", "nft element");
 
     String console = system.awaitConsole(id, "STK-E2-PROBES-DONE", Duration.ofSeconds(60));
     assertThat(console).contains("STOCKADE-READY");
@@ -131,6 +136,8 @@ class SandboxLifecycleE2eTest {
       assertThat(get.exit()).as(get.describe()).isIn(4, 5);
       Shell.Result byName = bob.run("get", "private");
       assertThat(byName.exit()).as(byName.describe()).isIn(4, 5);
+      Shell.Result logs = bob.run("logs", id);
+      assertThat(logs.exit()).as(logs.describe()).isIn(4, 5);
       assertThat(bob.run("list").check().out()).doesNotContain(id);
       Shell.Result destroy = bob.run("destroy", id);
       assertThat(destroy.exit()).as(destroy.describe()).isIn(4, 5);
@@ -151,6 +158,8 @@ class SandboxLifecycleE2eTest {
     system.awaitConsole(id, "STK-E2-ALIVE", Duration.ofSeconds(30));
     List<ProcessHandle> qemu = HostTraces.qemuOf(id);
     assertThat(qemu).as("one qemu process names sandbox %s in its cgroup or command line", id).hasSize(1);
+    assertThat(kinds(HostTraces.find(id, system.daemon, system.net, HostTraces.SandboxNet.NONE)))
+        .as("traces of the running sandbox").contains("file", "cgroup", "process");
     system.daemon.remember(qemu.get(0));
     qemu.get(0).destroyForcibly(); // SIGKILL
 
@@ -220,6 +229,19 @@ class SandboxLifecycleE2eTest {
     }
     java.util.Collections.sort(all);
     return all;
+  }
+
+  /** The kinds of traces found ("file", "cgroup", "netns", ...): each trace starts with its kind. */
+  private static java.util.Set<String> kinds(List<String> traces) {
+    java.util.Set<String> k = new java.util.TreeSet<>();
+    for (String t : traces) {
+      for (String kind : List.of("file", "mount", "cgroup", "process", "netns", "host veth", "nft element")) {
+        if (t.startsWith(kind + " ")) {
+          k.add(kind);
+        }
+      }
+    }
+    return k;
   }
 
   private static int count(String text, String needle) {

@@ -38,6 +38,9 @@ final class SupervisorProcess implements AutoCloseable {
   final Path jailsDir;
   final Path runDir;
   final Path policyDir;
+  /** The uids the daemon hands to sandboxes: a range of our own, far from other tests and users. */
+  final int uidFirst = 3_000_000 + ThreadLocalRandom.current().nextInt(0, 1000) * 256;
+  final int uidCount = 256;
   private final Path jar;
   private Process process;
   // Every process the daemon ever had as a descendant: reaped by pid on close if still alive.
@@ -95,8 +98,7 @@ final class SupervisorProcess implements AutoCloseable {
     stop.put("gracefulSeconds", GRACEFUL_SECONDS);
     stop.put("termSeconds", 5);
     stop.put("drainSeconds", DRAIN_SECONDS);
-    // A uid range of our own, far from other helpers' tests and real users.
-    c.putObject("uidRange").put("first", 3_000_000 + ThreadLocalRandom.current().nextInt(0, 1000) * 256).put("count", 256);
+    c.putObject("uidRange").put("first", uidFirst).put("count", uidCount);
     ObjectNode network = c.putObject("network");
     network.put("hostNetns", net.hostNsPath().toString());
     network.put("addressPool", FakeInternet.POOL);

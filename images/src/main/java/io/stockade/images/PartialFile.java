@@ -24,6 +24,8 @@ import java.util.concurrent.Executors;
  * as much CPU as receiving the bytes, so doing both on one thread halves the download rate.
  * Callers take buffers with {@link #buffer()} and hand them back through {@link #write} (or
  * {@link #recycle}); a small pool bounds the memory and makes a slow hasher slow the reader.
+ * The buffers are direct: a socket or file channel reads into them and the file channel writes
+ * from them without the JDK's extra copy through a temporary direct buffer.
  */
 final class PartialFile implements AutoCloseable {
   static final int BUFFER_SIZE = 1 << 20;
@@ -31,7 +33,7 @@ final class PartialFile implements AutoCloseable {
 
   private final Path path;
   private final long expectedSize;
-  private final ArrayBlockingQueue<byte[]> pool = new ArrayBlockingQueue<>(BUFFERS);
+  private final ArrayBlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(BUFFERS);
   private int buffersMade;
   private ExecutorService hasher;
   private FileChannel channel;
@@ -85,20 +87,17 @@ final class PartialFile implements AutoCloseable {
     return path;
   }
 
-  /** A buffer to read into; give it back through {@link #write} or {@link #recycle}. */
-  byte[] buffer() throws InterruptedException {
-    byte[] b = pool.poll();
-    if (b != null) {
-      return b;
-    }
-    if (buffersMade < BUFFERS) {
+  /** An empty buffer to read into; give it back through {@link #write} or {@link #recycle}. */
+  ByteBuffer buffer() throws InterruptedException {
+    ByteBuffer b = pool.poll();
+    if (b == null && buffersMade < BUFFERS) {
       buffersMade++;
-      return new byte[BUFFER_SIZE];
+      return ByteBuffer.allocateDirect(BUFFER_SIZE);
     }
-    return pool.take();
+    return (b != null ? b : pool.take()).clear();
   }
 
-  void recycle(byte[] buf) {
+  void recycle(ByteBuffer buf) {
     pool.offer(buf);
   }
 
@@ -115,12 +114,16 @@ final class PartialFile implements AutoCloseable {
     length = 0;
   }
 
-  /** Appends {@code buf[0..n)} and hashes it on the hasher thread, which then recycles it. */
-  void write(byte[] buf, int n) throws StoreWriteFailed {
-    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+  /**
+   * Appends the buffer's remaining bytes and hashes them on the hasher thread, which then
+   * recycles the buffer.
+   */
+  void write(ByteBuffer buf) throws StoreWriteFailed {
+    int n = buf.remaining();
+    ByteBuffer toHash = buf.duplicate();
     try {
-      while (bb.hasRemaining()) {
-        channel.write(bb);
+      while (buf.hasRemaining()) {
+        channel.write(buf);
       }
     } catch (IOException e) {
       recycle(buf);
@@ -135,7 +138,7 @@ final class PartialFile implements AutoCloseable {
       });
     }
     hasher.execute(() -> {
-      digest.update(buf, 0, n);
+      digest.update(toHash);
       pool.offer(buf);
     });
   }

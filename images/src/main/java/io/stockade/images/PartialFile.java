@@ -37,6 +37,7 @@ final class PartialFile implements AutoCloseable {
   private int buffersMade;
   private ExecutorService hasher;
   private FileChannel channel;
+  private DirectWrites direct;
   private MessageDigest digest;
   private long length;
 
@@ -66,7 +67,6 @@ final class PartialFile implements AutoCloseable {
           }
         }
         p.length = have;
-        p.channel.position(have);
       }
     } catch (IOException e) {
       p.close();
@@ -87,14 +87,28 @@ final class PartialFile implements AutoCloseable {
     return path;
   }
 
-  /** An empty buffer to read into; give it back through {@link #write} or {@link #recycle}. */
+  /**
+   * An empty buffer to read into, its limit at {@link #fill()}; give it back through
+   * {@link #write} or {@link #recycle}.
+   */
   ByteBuffer buffer() throws InterruptedException {
     ByteBuffer b = pool.poll();
     if (b == null && buffersMade < BUFFERS) {
       buffersMade++;
-      return ByteBuffer.allocateDirect(BUFFER_SIZE);
+      b = direct().allocate(BUFFER_SIZE);
+    } else if (b == null) {
+      b = pool.take();
     }
-    return (b != null ? b : pool.take()).clear();
+    return b.clear().limit(fill());
+  }
+
+  /**
+   * How many bytes the next buffer should hold: a whole buffer, except after a resume at an
+   * unaligned length, where one shorter buffer brings the file back to the alignment that lets
+   * every later whole buffer be a direct write.
+   */
+  int fill() {
+    return BUFFER_SIZE - (int) (length % direct().alignment());
   }
 
   void recycle(ByteBuffer buf) {
@@ -106,7 +120,6 @@ final class PartialFile implements AutoCloseable {
     drainHasher();
     try {
       channel.truncate(0);
-      channel.position(0);
     } catch (IOException e) {
       throw new StoreWriteFailed("truncate", path, e);
     }
@@ -122,8 +135,10 @@ final class PartialFile implements AutoCloseable {
     int n = buf.remaining();
     ByteBuffer toHash = buf.duplicate();
     try {
-      while (buf.hasRemaining()) {
-        channel.write(buf);
+      if (!direct().write(buf, length)) {
+        for (long at = length; buf.hasRemaining(); ) {
+          at += channel.write(buf, at);
+        }
       }
     } catch (IOException e) {
       recycle(buf);
@@ -173,8 +188,18 @@ final class PartialFile implements AutoCloseable {
     StoreLayout.deleteQuietly(path);
   }
 
+  private DirectWrites direct() {
+    if (direct == null) {
+      direct = DirectWrites.open(path, BUFFER_SIZE);
+    }
+    return direct;
+  }
+
   @Override
   public void close() {
+    if (direct != null) {
+      direct.close();
+    }
     if (hasher != null) {
       hasher.shutdownNow();
     }

@@ -270,7 +270,7 @@ final class PlainHttpGet {
     buf.position((int) Math.min(buf.position(), length)); // bytes past the body are not ours
     long left = length - buf.position();
     while (true) {
-      buf.limit((int) Math.min(buf.capacity(), buf.position() + left));
+      buf.limit((int) Math.max(buf.position(), Math.min(sink.fill(), buf.position() + left)));
       IOException failure = null;
       boolean eof = false;
       try {

@@ -9,11 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,20 +34,12 @@ import org.slf4j.LoggerFactory;
  */
 final class PlainHttpGet {
   private static final Logger log = LoggerFactory.getLogger(PlainHttpGet.class);
-  /** Longest response head accepted; real servers send well under 8 KiB. */
-  static final int MAX_HEAD = 64 * 1024;
-
   /** What one request ended with: done (both empty), a redirect, or a case for java.net.http. */
   private record Outcome(URI redirect, boolean useHttpClient) {
     static final Outcome DONE = new Outcome(null, false);
     static final Outcome USE_HTTP_CLIENT = new Outcome(null, true);
   }
 
-  private record Head(int code, Map<String, String> headers) {
-    Optional<String> header(String name) {
-      return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
-    }
-  }
 
   private PlainHttpGet() {}
 
@@ -152,9 +141,9 @@ final class PlainHttpGet {
       ch.write(out);
     }
     ByteBuffer buf = sink.buffer();
-    Head head;
+    ResponseHead head;
     try {
-      head = readHead(ch, buf, lastByte);
+      head = ResponseHead.read(ch, buf, lastByte);
     } catch (IOException | AttemptFailed e) {
       sink.recycle(buf);
       throw e;
@@ -178,7 +167,7 @@ final class PlainHttpGet {
     return Outcome.DONE;
   }
 
-  private static URI location(URI url, int code, Head head) throws AttemptFailed {
+  private static URI location(URI url, int code, ResponseHead head) throws AttemptFailed {
     String location = head.header("Location")
         .orElseThrow(() -> new AttemptFailed("HTTP " + code + " without a Location header", false));
     try {
@@ -194,7 +183,7 @@ final class PlainHttpGet {
     }
   }
 
-  private static long contentLength(Head head, PartialFile sink, ByteBuffer buf) throws AttemptFailed {
+  private static long contentLength(ResponseHead head, PartialFile sink, ByteBuffer buf) throws AttemptFailed {
     String value = head.header("Content-Length").orElseThrow().trim();
     long length;
     try {
@@ -212,51 +201,6 @@ final class PlainHttpGet {
           + ", more than the catalog's " + sink.expectedSize(), false);
     }
     return length;
-  }
-
-  /**
-   * Reads until the end of the head and leaves {@code buf} holding the body bytes that came
-   * with it, positioned after them, ready for more.
-   */
-  private static Head readHead(SocketChannel ch, ByteBuffer buf, AtomicLong lastByte)
-      throws IOException, AttemptFailed {
-    int end;
-    while ((end = headEnd(buf)) < 0) {
-      if (buf.position() >= MAX_HEAD) {
-        throw new AttemptFailed("response head longer than " + MAX_HEAD + " bytes", false);
-      }
-      if (ch.read(buf) < 0) {
-        throw new IOException("connection closed before the end of the response head (" + buf.position()
-            + " bytes)");
-      }
-      lastByte.set(System.nanoTime());
-    }
-    byte[] raw = new byte[end];
-    buf.flip().get(raw);
-    buf.compact();
-    List<String> lines = new String(raw, StandardCharsets.ISO_8859_1).lines().toList();
-    String[] status = lines.get(0).split(" ", 3);
-    if (status.length < 2 || !status[0].startsWith("HTTP/1.") || !status[1].matches("\\d{3}")) {
-      throw new AttemptFailed("not an HTTP/1.x response: '" + lines.get(0) + "'", false);
-    }
-    Map<String, String> headers = new HashMap<>();
-    for (String line : lines.subList(1, lines.size())) {
-      int colon = line.indexOf(':');
-      if (colon > 0) {
-        headers.putIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-      }
-    }
-    return new Head(Integer.parseInt(status[1]), headers);
-  }
-
-  /** The length of the head including its blank line, or -1 if it has not all arrived. */
-  private static int headEnd(ByteBuffer buf) {
-    for (int i = 3; i < buf.position(); i++) {
-      if (buf.get(i) == '\n' && buf.get(i - 1) == '\r' && buf.get(i - 2) == '\n' && buf.get(i - 3) == '\r') {
-        return i + 1;
-      }
-    }
-    return -1;
   }
 
   /**

@@ -174,7 +174,7 @@ class PlainHttpGetTest {
       try (ImageStore s = store(server.url("/big"), Fixtures.fastOptions())) {
         assertThatThrownBy(() -> s.resolve("img", DownloadProgress.NONE))
             .isInstanceOf(DownloadFailed.class)
-            .hasMessageContaining("response head longer than " + PlainHttpGet.MAX_HEAD + " bytes");
+            .hasMessageContaining("response head longer than " + ResponseHead.MAX_HEAD + " bytes");
       }
     }
   }

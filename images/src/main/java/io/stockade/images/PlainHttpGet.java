@@ -34,17 +34,16 @@ import org.slf4j.LoggerFactory;
  */
 final class PlainHttpGet {
   private static final Logger log = LoggerFactory.getLogger(PlainHttpGet.class);
+  /** Redirects followed before giving up, as java.net.http's default retry limit. */
+  static final int MAX_REDIRECTS = 5;
+
   /** What one request ended with: done (both empty), a redirect, or a case for java.net.http. */
   private record Outcome(URI redirect, boolean useHttpClient) {
     static final Outcome DONE = new Outcome(null, false);
     static final Outcome USE_HTTP_CLIENT = new Outcome(null, true);
   }
 
-
   private PlainHttpGet() {}
-
-  /** Redirects followed before giving up, as java.net.http's default retry limit. */
-  static final int MAX_REDIRECTS = 5;
 
   /**
    * Fetches {@code url} into {@code sink}; returns null when done, or the URL the caller should

@@ -207,7 +207,7 @@ class PlainHttpGetTest {
         Thread.sleep(150); // slower than nothing at all, but never silent for the stall timeout
       }
     })) {
-      StoreOptions opts = Fixtures.fastOptions().withStallTimeout(Duration.ofMillis(1000)).withRetries(1, Duration.ZERO);
+      StoreOptions opts = Fixtures.fastOptions().withStallTimeout(Duration.ofMillis(3000)).withRetries(1, Duration.ZERO);
       try (ImageStore s = store(server.url("/k"), opts)) {
         assertThat(Files.readAllBytes(s.resolve("img", DownloadProgress.NONE).kernel())).isEqualTo(body);
       }
@@ -224,10 +224,15 @@ class PlainHttpGetTest {
     })) {
       try (ImageStore s = store(server.url("/k"), Fixtures.fastOptions())) {
         Thread puller = Thread.currentThread();
+        Path partial = s.root().resolve("incoming/" + Fixtures.sha256(body) + ".partial");
         Thread interrupter = new Thread(() -> {
           try {
-            Thread.sleep(800);
-          } catch (InterruptedException e) {
+            // The first whole buffer (1 MiB) lands in the file; the rest waits in the next one.
+            for (int i = 0; i < 400 && (!Files.exists(partial) || Files.size(partial) < PartialFile.BUFFER_SIZE); i++) {
+              Thread.sleep(50);
+            }
+            Thread.sleep(500);
+          } catch (InterruptedException | java.io.IOException e) {
             return;
           }
           puller.interrupt();
@@ -239,7 +244,6 @@ class PlainHttpGetTest {
             .hasMessageContaining("kept for resuming");
         Thread.interrupted();
         interrupter.join();
-        Path partial = s.root().resolve("incoming/" + Fixtures.sha256(body) + ".partial");
         assertThat(Files.readAllBytes(partial)).isEqualTo(Arrays.copyOf(body, 1_200_000));
         assertThat(DownloadTest.blobs(s)).isEmpty();
       }

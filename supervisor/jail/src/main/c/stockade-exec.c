@@ -620,6 +620,13 @@ static int pooled_main(int argc, char **argv) {
   args[nargs] = NULL;
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 0) < 0) return fail("open_devnull", errno, "/dev/null"), 125;
+  if (getenv("STOCKADE_EXEC_TRACE")) { /* when the command line arrived, for the re-executed stage's trace */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    setenv("STOCKADE_EXEC_TRACE_RECEIVED", v, 1);
+  }
   extern char **environ;
   execve("/proc/self/exe", args, environ);
   return fail("reexec", errno, "/proc/self/exe"), 125;
@@ -640,6 +647,8 @@ int main(int argc, char **argv) {
   static struct opts o;
   if (parse(&o, argc, argv)) return 125;
   if (o.hostname) trace_id = o.hostname;
+  const char *received = getenv("STOCKADE_EXEC_TRACE_RECEIVED");
+  if (received) trace_at("p.received", (struct timespec){atoll(received) / 1000000000LL, atoll(received) % 1000000000LL});
   trace_at("o.main", started);
   trace("o.parsed");
   if (open_jail_dir(&o)) return 125;

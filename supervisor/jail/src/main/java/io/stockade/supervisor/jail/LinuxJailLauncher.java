@@ -100,8 +100,9 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
       throw new JailException("jail_exists", Errno.EEXIST, "sandbox " + spec.sandboxId() + " already has "
           + existing + ": destroy it (cleanup) or use another id");
     }
+    LaunchTrace.mark(spec.sandboxId(), "validated");
     int uid = reserveUid(spec.sandboxId());
-    LaunchTrace.mark(spec.sandboxId(), "validated_uid");
+    LaunchTrace.mark(spec.sandboxId(), "uid");
     Process process = null;
     Optional<StagePool.Pooled> pooled = Optional.empty();
     try {

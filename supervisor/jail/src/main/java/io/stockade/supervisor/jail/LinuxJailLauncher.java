@@ -157,6 +157,10 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
       }
       throw new JailException("prepare", e instanceof IOException ? Errno.of((IOException) e) : 0,
           "sandbox " + spec.sandboxId() + ": " + e, e);
+    } finally {
+      if (pooled.isPresent()) {
+        pool.get().refill();
+      }
     }
   }
 

@@ -12,7 +12,8 @@
  *   --cgroup-fork DIR     create the workload directly in the v2 cgroup DIR (clone3 with
  *                         CLONE_INTO_CGROUP); falls back to the workload joining DIR itself
  *   --netns PATH          setns(2) into the network namespace bound at PATH
- *   --root DIR            the jail root; becomes "/" of the workload (pivot_root)
+ *   --root DIR            the jail root: a tmpfs is mounted on it (in the stage's mount namespace)
+ *                         holding the mount points, and becomes "/" of the workload (pivot_root)
  *   --jail-dir DIR        holds console.log(.1) and exit-status; kept open by the outer process
  *   --console-max BYTES   rotate console.log to console.log.1 when it reaches BYTES
  *   --hostname NAME       hostname in the new UTS namespace
@@ -71,7 +72,7 @@
 #define STATUS_FD 3
 #define MAX_ITEMS 64
 
-struct bind { const char *src, *dst; int writable; };
+struct bind { const char *src, *dst; int writable; int fd; };
 struct rlim { int resource; rlim_t value; };
 
 struct opts {
@@ -167,9 +168,26 @@ static int make_mounts_private(const struct opts *o) {
   return 0;
 }
 
-static int bind_root(const struct opts *o) {
-  /* pivot_root needs new_root to be a mount point: bind the jail root onto itself. */
-  TRY("bind_root", mount(o->root, o->root, NULL, MS_BIND | MS_NOSUID, NULL), "%s", o->root);
+/* Bind sources are opened before the root tmpfs hides what lies under --root (run/ is there). */
+static int open_bind_sources(struct opts *o) {
+  for (int i = 0; i < o->nbinds; i++) {
+    o->binds[i].fd = open(o->binds[i].src, O_PATH | O_CLOEXEC);
+    TRY("bind_mount", o->binds[i].fd, "%s", o->binds[i].src);
+  }
+  return 0;
+}
+
+/* The jail's "/" is a small tmpfs of this mount namespace (pivot_root needs a mount point), with
+ * the mount points made here: nothing per launch is created on, or left behind in, the host's
+ * file system but run/ (1 MiB, 4096 inodes is ample for directories and empty files). */
+static int mount_root(const struct opts *o) {
+  TRY("mount_root", mount("tmpfs", o->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m,nr_inodes=4096"), "%s", o->root);
+  static const char *dirs[] = {"/proc", "/dev", "/tmp"};
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s%s", o->root, dirs[i]);
+    TRY("mount_point", mkdir(p, 0755), "%s", p);
+  }
   return 0;
 }
 
@@ -234,12 +252,30 @@ static int mount_tmp(const struct opts *o) {
   return 0;
 }
 
+/* A mount point of the source's type, unless one is there (inside an earlier bind's source). */
+static int make_mount_point(char *p, int src_fd) {
+  struct stat st;
+  if (lstat(p, &st) == 0) return 0;
+  TRY("mount_point", fstat(src_fd, &st), "%s", p);
+  TRY("mount_point", mkdir_parents(p), "%s", p);
+  if (S_ISDIR(st.st_mode)) {
+    TRY("mount_point", mkdir(p, 0755), "%s", p);
+  } else {
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    TRY("mount_point", fd, "%s", p);
+    close(fd);
+  }
+  return 0;
+}
+
 static int bind_mounts(const struct opts *o) {
   for (int i = 0; i < o->nbinds; i++) {
     const struct bind *b = &o->binds[i];
-    char p[4096];
+    char p[4096], src[64];
     jail_path(p, sizeof p, o, b->dst);
-    TRY("bind_mount", mount(b->src, p, NULL, MS_BIND | MS_REC, NULL), "%s -> %s", b->src, p);
+    if (make_mount_point(p, b->fd)) return -1;
+    snprintf(src, sizeof src, "/proc/self/fd/%d", b->fd);
+    TRY("bind_mount", mount(src, p, NULL, MS_BIND | MS_REC, NULL), "%s -> %s", b->src, p);
     /* Bind ignores flags: a second remount applies them (mount(2), "MS_REMOUNT | MS_BIND"). */
     unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (b->writable ? 0 : MS_RDONLY);
     TRY("remount_bind", mount(NULL, p, NULL, fl, NULL), "%s", p);
@@ -489,11 +525,11 @@ static int outer_wait(int console_in, long long console_max) {
   return code;
 }
 
-static int workload(const struct opts *o, int console_out) {
+static int workload(struct opts *o, int console_out) {
   trace("w.start");
   if (join_fork_cgroup(o) || arm_parent_death(o) || make_mounts_private(o)) return 127;
   trace("w.private");
-  if (bind_root(o) || mount_proc(o) || build_dev(o) || mount_tmp(o)) return 127;
+  if (open_bind_sources(o) || mount_root(o) || mount_proc(o) || build_dev(o) || mount_tmp(o)) return 127;
   trace("w.proc_dev_tmp");
   if (bind_mounts(o)) return 127;
   trace("w.binds");
@@ -562,7 +598,7 @@ static int parse(struct opts *o, int argc, char **argv) {
     else if (!strcmp(a, "--bind") || !strcmp(a, "--bind-rw")) {
       NEED(2);
       if (o->nbinds == MAX_ITEMS) return fail("usage", E2BIG, "%s", a);
-      o->binds[o->nbinds++] = (struct bind){argv[i + 1], argv[i + 2], !strcmp(a, "--bind-rw")};
+      o->binds[o->nbinds++] = (struct bind){argv[i + 1], argv[i + 2], !strcmp(a, "--bind-rw"), -1};
       i += 2;
     }
     else if (!strcmp(a, "--device")) { NEED(1); if (o->ndevices == MAX_ITEMS) return fail("usage", E2BIG, "%s", a); o->devices[o->ndevices++] = argv[++i]; }

@@ -118,11 +118,20 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
       // A pooled stage is in the v1 cgroups already (now renamed to the sandbox's, with limits).
       List<String> command = commandLine(plan, dir, cgroup, uid, pooled.isEmpty());
       LaunchTrace.mark(spec.sandboxId(), "files_cmdline");
-      try {
-        if (pooled.isPresent()) {
+      if (pooled.isPresent()) {
+        try {
           StagePool.send(pooled.get(), command);
           process = pooled.get().process();
-        } else {
+        } catch (IOException e) {
+          // The pooled stage died while it waited (killed by hand, OOM): start one the ordinary
+          // way, which joins the (already renamed, limited) v1 cgroups itself.
+          LOG.warn("sandbox {}: pooled exec stage gone ({}); starting one", spec.sandboxId(), e.toString());
+          StagePool.discard(pooled.get());
+          command = commandLine(plan, dir, cgroup, uid, true);
+        }
+      }
+      try {
+        if (process == null) {
           ProcessBuilder pb = new ProcessBuilder(command)
               .redirectInput(new File("/dev/null"))
               .redirectError(ProcessBuilder.Redirect.DISCARD);

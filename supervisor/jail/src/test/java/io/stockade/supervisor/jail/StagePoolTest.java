@@ -48,6 +48,23 @@ class StagePoolTest {
   }
 
   @Test
+  void aPooledStageKilledWhileWaitingDoesNotFailTheLaunch() throws Exception {
+    Path memory = memoryV1();
+    List<Path> others = poolDirs(memory);
+    try (JailTestSupport jails = JailTestSupport.create("poolkill", 910_800, 2)) {
+      for (Path d : awaitPool(memory, others, 2)) {
+        for (String pid : Files.readAllLines(d.resolve("cgroup.procs"))) {
+          ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+        }
+      }
+      String id = jails.newId("afterkill");
+      JailedProcess p = jails.launcher.launch(jails.shell(id, "cat /proc/self/cgroup"));
+      assertThat(JailTestSupport.await(p)).isZero();
+      assertThat(JailTestSupport.console(p)).containsPattern("memory:.*/" + id + "\n").containsPattern("pids:.*/" + id + "\n");
+    }
+  }
+
+  @Test
   void withoutPoolEachLaunchStartsAndPlacesItsOwnStage() throws Exception {
     Path memory = memoryV1();
     List<Path> others = poolDirs(memory);

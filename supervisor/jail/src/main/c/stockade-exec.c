@@ -12,7 +12,8 @@
  *   --cgroup-fork DIR     create the workload directly in the v2 cgroup DIR (clone3 with
  *                         CLONE_INTO_CGROUP); falls back to the workload joining DIR itself
  *   --netns PATH          setns(2) into the network namespace bound at PATH
- *   --root DIR            the jail root; becomes "/" of the workload (pivot_root)
+ *   --root DIR            the jail root: a tmpfs is mounted on it (in the stage's mount namespace)
+ *                         holding the mount points, and becomes "/" of the workload (pivot_root)
  *   --jail-dir DIR        holds console.log(.1) and exit-status; kept open by the outer process
  *   --console-max BYTES   rotate console.log to console.log.1 when it reaches BYTES
  *   --hostname NAME       hostname in the new UTS namespace
@@ -32,6 +33,9 @@
  * Status protocol: fd 1 at start is the status pipe to Java. It is moved to fd 3 close-on-exec.
  * The stage writes "child PID\n" once the workload process exists, and on failure exactly one
  * line "fail STEP ERRNO DETAIL\n". EOF without a fail line means execve succeeded.
+ *
+ * Pooled start: "--pooled --cgroup DIR..." joins the cgroups, writes "ready\n", then reads the
+ * command line (NUL-separated, argv[0] first) from stdin and re-executes itself with it.
  *
  * Processes: the outer process (the pid Java tracks) joins cgroups and namespaces, forks the
  * workload as pid 1 of a new pid namespace, relays its stdout/stderr into console.log, forwards
@@ -61,13 +65,14 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <grp.h>
 #include <unistd.h>
 
 #define STATUS_FD 3
 #define MAX_ITEMS 64
 
-struct bind { const char *src, *dst; int writable; };
+struct bind { const char *src, *dst; int writable; int fd; };
 struct rlim { int resource; rlim_t value; };
 
 struct opts {
@@ -84,7 +89,23 @@ struct opts {
   struct sock_fprog filter;
 };
 
-static int jail_dir_fd = -1, console_fd = -1, alive_fd = -1;
+static int jail_dir_fd = -1, console_fd = -1, alive_fd = -1, trace_fd = -1;
+static const char *trace_id = "-";
+
+/* STOCKADE_EXEC_TRACE=FILE appends "ID STEP CLOCK_MONOTONIC_NS" per step (the clock of Java's
+ * System.nanoTime), so a launch's wall time can be split into steps. Off unless set. */
+static void trace_at(const char *step, struct timespec ts) {
+  if (trace_fd < 0) return;
+  char b[160];
+  int n = snprintf(b, sizeof b, "%s c.%s %lld\n", trace_id, step, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  if (write(trace_fd, b, n) < 0) { /* tracing is best effort */ }
+}
+
+static void trace(const char *step) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  trace_at(step, ts);
+}
 static volatile pid_t child_pid = 0;
 
 /* One line to Java: the step as written, the errno, the path it concerned. */
@@ -147,9 +168,26 @@ static int make_mounts_private(const struct opts *o) {
   return 0;
 }
 
-static int bind_root(const struct opts *o) {
-  /* pivot_root needs new_root to be a mount point: bind the jail root onto itself. */
-  TRY("bind_root", mount(o->root, o->root, NULL, MS_BIND | MS_NOSUID, NULL), "%s", o->root);
+/* Bind sources are opened before the root tmpfs hides what lies under --root (run/ is there). */
+static int open_bind_sources(struct opts *o) {
+  for (int i = 0; i < o->nbinds; i++) {
+    o->binds[i].fd = open(o->binds[i].src, O_PATH | O_CLOEXEC);
+    TRY("bind_mount", o->binds[i].fd, "%s", o->binds[i].src);
+  }
+  return 0;
+}
+
+/* The jail's "/" is a small tmpfs of this mount namespace (pivot_root needs a mount point), with
+ * the mount points made here: nothing per launch is created on, or left behind in, the host's
+ * file system but run/ (1 MiB, 4096 inodes is ample for directories and empty files). */
+static int mount_root(const struct opts *o) {
+  TRY("mount_root", mount("tmpfs", o->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m,nr_inodes=4096"), "%s", o->root);
+  static const char *dirs[] = {"/proc", "/dev", "/tmp"};
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s%s", o->root, dirs[i]);
+    TRY("mount_point", mkdir(p, 0755), "%s", p);
+  }
   return 0;
 }
 
@@ -214,12 +252,30 @@ static int mount_tmp(const struct opts *o) {
   return 0;
 }
 
+/* A mount point of the source's type, unless one is there (inside an earlier bind's source). */
+static int make_mount_point(char *p, int src_fd) {
+  struct stat st;
+  if (lstat(p, &st) == 0) return 0;
+  TRY("mount_point", fstat(src_fd, &st), "%s", p);
+  TRY("mount_point", mkdir_parents(p), "%s", p);
+  if (S_ISDIR(st.st_mode)) {
+    TRY("mount_point", mkdir(p, 0755), "%s", p);
+  } else {
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    TRY("mount_point", fd, "%s", p);
+    close(fd);
+  }
+  return 0;
+}
+
 static int bind_mounts(const struct opts *o) {
   for (int i = 0; i < o->nbinds; i++) {
     const struct bind *b = &o->binds[i];
-    char p[4096];
+    char p[4096], src[64];
     jail_path(p, sizeof p, o, b->dst);
-    TRY("bind_mount", mount(b->src, p, NULL, MS_BIND | MS_REC, NULL), "%s -> %s", b->src, p);
+    if (make_mount_point(p, b->fd)) return -1;
+    snprintf(src, sizeof src, "/proc/self/fd/%d", b->fd);
+    TRY("bind_mount", mount(src, p, NULL, MS_BIND | MS_REC, NULL), "%s -> %s", b->src, p);
     /* Bind ignores flags: a second remount applies them (mount(2), "MS_REMOUNT | MS_BIND"). */
     unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (b->writable ? 0 : MS_RDONLY);
     TRY("remount_bind", mount(NULL, p, NULL, fl, NULL), "%s", p);
@@ -469,15 +525,25 @@ static int outer_wait(int console_in, long long console_max) {
   return code;
 }
 
-static int workload(const struct opts *o, int console_out) {
-  if (join_fork_cgroup(o) || arm_parent_death(o) || make_mounts_private(o) || bind_root(o) || mount_proc(o) || build_dev(o) ||
-      mount_tmp(o) || bind_mounts(o) || pivot_into_root(o) || remount_root_readonly(o) ||
+static int workload(struct opts *o, int console_out) {
+  trace("w.start");
+  if (join_fork_cgroup(o) || arm_parent_death(o) || make_mounts_private(o)) return 127;
+  trace("w.private");
+  if (open_bind_sources(o) || mount_root(o) || mount_proc(o) || build_dev(o) || mount_tmp(o)) return 127;
+  trace("w.proc_dev_tmp");
+  if (bind_mounts(o)) return 127;
+  trace("w.binds");
+  if (pivot_into_root(o)) return 127;
+  trace("w.pivot");
+  if (remount_root_readonly(o) ||
       set_hostname(o) || set_rlimits(o) || drop_bounding_set(o) || set_ids(o) || enter_user_ns(o) ||
       drop_capabilities(o))
     return 127;
   /* ---- privileges are gone from here on ---- */
   if (set_no_new_privs(o) || arm_parent_death(o) || change_dir(o)) return 127;
   if (dup2(console_out, 1) < 0 || dup2(console_out, 2) < 0) { fail("dup_console", errno, "stdout/stderr"); return 127; }
+  trace("w.creds");
+  if (trace_fd >= 0) { close(trace_fd); trace_fd = -1; } /* also closed by close_fds: never reaches the workload */
   if (close_fds(o) || load_seccomp(o) || exec_workload(o)) return 127;
   return 127;
 }
@@ -532,7 +598,7 @@ static int parse(struct opts *o, int argc, char **argv) {
     else if (!strcmp(a, "--bind") || !strcmp(a, "--bind-rw")) {
       NEED(2);
       if (o->nbinds == MAX_ITEMS) return fail("usage", E2BIG, "%s", a);
-      o->binds[o->nbinds++] = (struct bind){argv[i + 1], argv[i + 2], !strcmp(a, "--bind-rw")};
+      o->binds[o->nbinds++] = (struct bind){argv[i + 1], argv[i + 2], !strcmp(a, "--bind-rw"), -1};
       i += 2;
     }
     else if (!strcmp(a, "--device")) { NEED(1); if (o->ndevices == MAX_ITEMS) return fail("usage", E2BIG, "%s", a); o->devices[o->ndevices++] = argv[++i]; }
@@ -555,21 +621,84 @@ static int parse(struct opts *o, int argc, char **argv) {
   return o->seccomp_file ? read_filter(o) : 0;
 }
 
+/* --pooled --cgroup DIR...: a stage started ahead of time, off the launch's critical path. It
+ * joins the (v1) cgroups it is given, which costs an RCU grace period each time, says "ready",
+ * and waits for its real command line on stdin (NUL-separated, argv[0] first, ended by EOF).
+ * It holds nothing of any sandbox until then. It then re-executes itself with that command line,
+ * so the stage Java tracks has its ordinary /proc/PID/cmdline (reattach checks it) and runs the
+ * ordinary path below, already inside the cgroups; the supervisor renames them to the sandbox's
+ * and writes the limits before it sends the command line. EOF without a command line (the
+ * supervisor closed the pool or died) makes it exit. */
+static int pooled_main(int argc, char **argv) {
+  if (dup3(1, STATUS_FD, O_CLOEXEC) < 0) return 125;
+  static struct opts o;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--cgroup") || i + 1 >= argc || o.ncgroups == 8) return fail("usage", EINVAL, "--pooled takes only --cgroup DIR"), 125;
+    o.cgroups[o.ncgroups++] = argv[++i];
+  }
+  if (join_cgroups(&o)) return 125;
+  if (write(STATUS_FD, "ready\n", 6) != 6) return 125;
+  static char buf[1 << 18];
+  size_t len = 0;
+  for (;;) {
+    ssize_t n = read(0, buf + len, sizeof buf - 1 - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("read_command", errno, "stdin"), 125;
+    if (n == 0) break;
+    len += (size_t)n;
+    if (len == sizeof buf - 1) return fail("read_command", E2BIG, "stdin"), 125;
+  }
+  if (len == 0) return 125; /* the pool was closed: nothing was asked of this stage */
+  buf[len] = 0;
+  static char *args[MAX_ITEMS * 8 + 1];
+  int nargs = 0;
+  for (size_t at = 0; at < len && nargs < MAX_ITEMS * 8; at += strlen(buf + at) + 1) args[nargs++] = buf + at;
+  args[nargs] = NULL;
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (devnull < 0 || dup2(devnull, 0) < 0) return fail("open_devnull", errno, "/dev/null"), 125;
+  if (getenv("STOCKADE_EXEC_TRACE")) { /* when the command line arrived, for the re-executed stage's trace */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    setenv("STOCKADE_EXEC_TRACE_RECEIVED", v, 1);
+  }
+  extern char **environ;
+  execve("/proc/self/exe", args, environ);
+  return fail("reexec", errno, "/proc/self/exe"), 125;
+}
+
 int main(int argc, char **argv) {
+  struct timespec started;
+  clock_gettime(CLOCK_MONOTONIC, &started);
+  if (argc > 1 && !strcmp(argv[1], "--pooled")) return pooled_main(argc, argv);
   /* The status pipe arrives as stdout; park it on fd 3, close-on-exec, and silence fd 1. */
   if (dup3(1, STATUS_FD, O_CLOEXEC) < 0) return 125;
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 1) < 0) return fail("open_devnull", errno, "/dev/null"), 125;
   close(devnull);
 
+  const char *tf = getenv("STOCKADE_EXEC_TRACE");
+  if (tf && *tf) trace_fd = open(tf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   static struct opts o;
-  if (parse(&o, argc, argv) || open_jail_dir(&o) || join_cgroups(&o) || enter_netns(&o) || unshare_namespaces(&o))
-    return 125;
+  if (parse(&o, argc, argv)) return 125;
+  if (o.hostname) trace_id = o.hostname;
+  const char *received = getenv("STOCKADE_EXEC_TRACE_RECEIVED");
+  if (received) trace_at("p.received", (struct timespec){atoll(received) / 1000000000LL, atoll(received) % 1000000000LL});
+  trace_at("o.main", started);
+  trace("o.parsed");
+  if (open_jail_dir(&o)) return 125;
+  trace("o.jail_dir");
+  if (join_cgroups(&o)) return 125;
+  trace("o.cgroup_v1");
+  if (enter_netns(&o) || unshare_namespaces(&o)) return 125;
+  trace("o.unshare");
 
   int console[2], alive[2];
   if (pipe2(console, O_CLOEXEC) < 0 || pipe2(alive, O_CLOEXEC) < 0) return fail("pipe", errno, "console"), 125;
   pid_t pid = fork_workload(&o);
   if (pid < 0) return 125;
+  if (pid > 0) trace("o.forked");
   if (pid == 0) {
     close(console[0]);
     close(alive[1]);

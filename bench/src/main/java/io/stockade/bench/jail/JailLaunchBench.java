@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * and the process seccomp profile; next to a bare ProcessBuilder start of the same program in the
  * same run. Prints p50/p90/p99 and the overhead.
  *
- * <p>{@code scripts/bench io.stockade.bench.jail.JailLaunchBench [RUNS [STATE_PARENT_DIR]]} (root;
- * default 200 runs under /tmp)
+ * <p>{@code scripts/bench io.stockade.bench.jail.JailLaunchBench [RUNS [STATE_PARENT_DIR [trace|-
+ * [POOLED_STAGES]]]]} (root; default 200 runs under /tmp, no trace, the launcher's default pool)
  */
 public final class JailLaunchBench {
   private JailLaunchBench() {}
@@ -35,8 +35,17 @@ public final class JailLaunchBench {
     Path base = args.length > 1
         ? Files.createTempDirectory(Path.of(args[1]), "stockade-bench-jail-")
         : Files.createTempDirectory("stockade-bench-jail-");
+    // A third argument "trace" records each launch's steps (Java and the exec stage) and prints
+    // the median time of each step.
+    boolean trace = args.length > 2 && args[2].equals("trace");
+    Path traceFile = Files.createTempFile("stockade-bench-trace-", ".txt");
+    if (trace) {
+      System.setProperty("stockade.jail.trace", traceFile.toString());
+    }
     JailConfig config = JailConfig.defaults(base).withUidRange(960_000, 1024).withCgroupPrefix("stockade-bench-");
-    LinuxJailLauncher launcher = LinuxJailLauncher.create(config);
+    // A fourth argument sets how many exec stages the launcher keeps started ahead (0: none).
+    int pooled = args.length > 3 ? Integer.parseInt(args[3]) : LinuxJailLauncher.DEFAULT_POOLED_STAGES;
+    LinuxJailLauncher launcher = LinuxJailLauncher.create(config, pooled);
     Path exe = Path.of("/bin/true");
     List<JailSpec.Mount> mounts = SystemMounts.readOnly();
     long[] jail = new long[runs];
@@ -78,12 +87,13 @@ public final class JailLaunchBench {
         }
       }
     } finally {
+      launcher.close();
       try (Stream<Path> s = Files.walk(base)) {
         s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-    System.out.printf("JailLaunchBench: %d launches of %s (after %d warm-up), %d CPUs, state in %s%n", runs, exe,
-        warmup, Runtime.getRuntime().availableProcessors(), base.getParent());
+    System.out.printf("JailLaunchBench: %d launches of %s (after %d warm-up), %d CPUs, state in %s, %d pooled stages%n",
+        runs, exe, warmup, Runtime.getRuntime().availableProcessors(), base.getParent(), pooled);
     print("jailed launch (request -> exec done)", jail);
     print("bare ProcessBuilder.start", bare);
     print("cleanup (cgroups, jail dir, lease)", cleanup);
@@ -93,6 +103,10 @@ public final class JailLaunchBench {
     System.out.printf("CPU per launch (stage + workload, reaped children): jailed %.2f ms, bare %.2f ms%n",
         jailCpu * 10.0 / runs, bareCpu * 10.0 / runs);
     System.out.printf("load average before: %s, after: %s%n", loadBefore, Files.readString(Path.of("/proc/loadavg")).trim());
+    if (trace) {
+      LaunchSteps.print(traceFile, warmup, System.out);
+    }
+    Files.deleteIfExists(traceFile);
   }
 
   /** cutime + cstime of this JVM: CPU of every child it has reaped, and of theirs. */

@@ -7,16 +7,15 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 
 /**
  * A sandbox's directory on the host:
  *
  * <pre>
  * &lt;jails&gt;/&lt;id&gt;/            root 0700: only the supervisor and the exec stage look here
- *   root/                  the workload's "/" (read-only once pivoted), mount points inside
- *     proc dev tmp         mount points for the stage's proc, /dev tmpfs and /tmp tmpfs
- *     run/                 the sandbox uid's 0700, writable: API sockets
+ *   root/                  where the stage mounts the workload's "/" (a tmpfs of its mount
+ *                          namespace, read-only once pivoted, with the mount points)
+ *     run/                 the sandbox uid's 0700, writable, bound at /run: API sockets
  *   seccomp.bpf            the compiled filter the stage loads
  *   jail.json              uid/gid, for reattach after a restart
  *   console.log(.1)        the workload's stdout+stderr (written by the stage)
@@ -53,25 +52,13 @@ record JailDirectory(Path dir) {
       Files.createDirectory(jd.dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Files.createDirectory(step = jd.root());
       Files.setPosixFilePermissions(jd.root(), PosixFilePermissions.fromString("rwxr-xr-x"));
-      for (String d : List.of("proc", "dev", "tmp")) {
-        Files.createDirectory(step = jd.root().resolve(d));
-      }
+      // The stage mounts a tmpfs on root/ and makes the mount points there (proc, dev, tmp and
+      // each mount's): on the host, root/ holds only run/, which the stage binds at /run.
       Path run = step = jd.root().resolve("run");
       Files.createDirectory(run);
       Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx------"));
       Files.setAttribute(run, "unix:uid", uid);
       Files.setAttribute(run, "unix:gid", gid);
-      for (JailPlan.PlannedMount m : plan.mounts()) {
-        step = jd.root().resolve(m.jailPath().substring(1));
-        if (!Files.exists(step)) { // may already exist inside a parent mount's source (checked by the plan)
-          if (m.directory()) {
-            Files.createDirectories(step);
-          } else {
-            Files.createDirectories(step.getParent());
-            Files.createFile(step);
-          }
-        }
-      }
     } catch (IOException e) {
       throw new JailException("jail_dir", Errno.of(e), "create " + step + ": " + e.getMessage()
           + (Errno.of(e) == Errno.EEXIST ? ": a jail with this id exists; call cleanup first" : ""));

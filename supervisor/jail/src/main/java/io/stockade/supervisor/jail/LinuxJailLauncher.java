@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * the cgroups, the uid lease and the seccomp program; the native exec stage applies all of it
  * and execs the workload (see stockade-exec.c for the order and docs/jail.md for why).
  */
-public final class LinuxJailLauncher implements JailLauncher {
+public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LinuxJailLauncher.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long STAGE_TIMEOUT_SECONDS = 30;
@@ -36,16 +36,35 @@ public final class LinuxJailLauncher implements JailLauncher {
   private final Path stage;
   private final CgroupLayout cgroups;
   private final UidAllocator uids;
+  private final Optional<StagePool> pool;
 
-  private LinuxJailLauncher(JailConfig config, Path stage, CgroupLayout cgroups) {
+  private LinuxJailLauncher(JailConfig config, Path stage, CgroupLayout cgroups, int pooledStages) {
     this.config = config;
     this.stage = stage;
     this.cgroups = cgroups;
     this.uids = new UidAllocator(config.leaseDir(), config.uidBase(), config.uidCount(), config.hostRoot().resolve("proc"));
+    this.pool = pooledStages > 0 ? Optional.of(new StagePool(stage, cgroups, config.cgroupPrefix(), pooledStages)) : Optional.empty();
+    // Pooled stages exit on their own when the JVM goes (EOF on stdin); this also removes their cgroups.
+    pool.ifPresent(p -> Runtime.getRuntime().addShutdownHook(new Thread(p::close, "stockade-stage-pool-close")));
   }
 
-  /** Discovers the cgroups and makes the exec stage ready (extracting it from the jar if needed). */
+  /** How many exec stages {@link #create(JailConfig)} keeps started ahead of launches. */
+  public static final int DEFAULT_POOLED_STAGES = 2;
+
+  /**
+   * Discovers the cgroups and makes the exec stage ready (extracting it from the jar if needed),
+   * keeping {@link #DEFAULT_POOLED_STAGES} stages started ahead of launches.
+   */
   public static LinuxJailLauncher create(JailConfig config) throws JailException {
+    return create(config, DEFAULT_POOLED_STAGES);
+  }
+
+  /**
+   * Same, with {@code pooledStages} exec stages started ahead of time and already placed in their
+   * v1 cgroups (0: every launch starts its stage, paying the process spawn and the v1 cgroup
+   * migration on its critical path).
+   */
+  public static LinuxJailLauncher create(JailConfig config, int pooledStages) throws JailException {
     Path stage = config.execStage().isPresent()
         ? config.execStage().get()
         : NativeStage.extract(config.nativeDir(), NativeStage.EXEC);
@@ -53,7 +72,13 @@ public final class LinuxJailLauncher implements JailLauncher {
       throw new JailException("exec_stage", Errno.ENOENT, "exec stage " + stage + " is not an executable file: "
           + "install stockade-exec there or leave the setting empty to use the one in the jar");
     }
-    return new LinuxJailLauncher(config, stage, CgroupLayout.discover(config.hostRoot()));
+    return new LinuxJailLauncher(config, stage, CgroupLayout.discover(config.hostRoot()), pooledStages);
+  }
+
+  /** Ends the pooled exec stages and removes their cgroups; running sandboxes are not touched. */
+  @Override
+  public void close() {
+    pool.ifPresent(StagePool::close);
   }
 
   /** Where the hostile probe shipped in the jar is extracted (for the self-test and tests). */
@@ -63,6 +88,7 @@ public final class LinuxJailLauncher implements JailLauncher {
 
   @Override
   public JailedProcess launch(JailSpec spec) throws JailException {
+    LaunchTrace.mark(spec.sandboxId(), "start");
     JailPlan plan = JailPlan.of(spec);
     SandboxCgroup cgroup = SandboxCgroup.of(cgroups, cgroupName(spec.sandboxId()));
     Path existing = config.jailsDir().resolve(spec.sandboxId());
@@ -74,24 +100,50 @@ public final class LinuxJailLauncher implements JailLauncher {
       throw new JailException("jail_exists", Errno.EEXIST, "sandbox " + spec.sandboxId() + " already has "
           + existing + ": destroy it (cleanup) or use another id");
     }
+    LaunchTrace.mark(spec.sandboxId(), "validated");
     int uid = reserveUid(spec.sandboxId());
+    LaunchTrace.mark(spec.sandboxId(), "uid");
     Process process = null;
+    Optional<StagePool.Pooled> pooled = Optional.empty();
     try {
       JailDirectory dir = JailDirectory.create(config.jailsDir(), plan, uid, uid);
+      LaunchTrace.mark(spec.sandboxId(), "jail_dir");
       JailSpec.Limits limits = spec.limits();
-      cgroup.create(cgroups, limits.memoryBytes(), limits.pids(), limits.cpuMillis());
+      pooled = pool.flatMap(StagePool::take);
+      cgroup.create(cgroups, pooled.map(StagePool.Pooled::v1Cgroups).orElse(List.of()), limits.memoryBytes(), limits.pids(),
+          limits.cpuMillis());
+      LaunchTrace.mark(spec.sandboxId(), "cgroups");
       writeFile(dir.seccomp(), SeccompCompiler.compiled(spec.seccompProfile()));
       writeFile(dir.state(), JSON.writeValueAsBytes(Map.of("sandboxId", spec.sandboxId(), "uid", uid, "gid", uid)));
-      List<String> command = commandLine(plan, dir, cgroup, uid);
+      // A pooled stage is in the v1 cgroups already (now renamed to the sandbox's, with limits).
+      List<String> command = commandLine(plan, dir, cgroup, uid, pooled.isEmpty());
+      LaunchTrace.mark(spec.sandboxId(), "files_cmdline");
+      if (pooled.isPresent()) {
+        try {
+          StagePool.send(pooled.get(), command);
+          process = pooled.get().process();
+        } catch (IOException e) {
+          // The pooled stage died while it waited (killed by hand, OOM): start one the ordinary
+          // way, which joins the (already renamed, limited) v1 cgroups itself.
+          LOG.warn("sandbox {}: pooled exec stage gone ({}); starting one", spec.sandboxId(), e.toString());
+          StagePool.discard(pooled.get());
+          command = commandLine(plan, dir, cgroup, uid, true);
+        }
+      }
       try {
-        process = new ProcessBuilder(command)
-            .redirectInput(new File("/dev/null"))
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+        if (process == null) {
+          ProcessBuilder pb = new ProcessBuilder(command)
+              .redirectInput(new File("/dev/null"))
+              .redirectError(ProcessBuilder.Redirect.DISCARD);
+          LaunchTrace.file().ifPresent(f -> pb.environment().put(LaunchTrace.STAGE_ENV, f.toString()));
+          process = pb.start();
+        }
+        LaunchTrace.mark(spec.sandboxId(), "spawned");
       } catch (IOException e) {
         throw new JailException("exec_stage", Errno.of(e), "start " + stage + ": " + e.getMessage());
       }
       StageReport report = awaitStage(process, spec.sandboxId());
+      LaunchTrace.mark(spec.sandboxId(), "stage_eof");
       if (report.failed()) {
         throw report.toException(spec.sandboxId());
       }
@@ -100,10 +152,13 @@ public final class LinuxJailLauncher implements JailLauncher {
             + exitOf(process) + ") before starting the workload: run " + stage + " by hand to see why");
       }
       long start = ProcStat.startTime(process.pid()).orElse(0);
+      LaunchTrace.mark(spec.sandboxId(), "done");
       return new LinuxJailedProcess(spec.sandboxId(), process.pid(), start, report.childPid(), uid, dir, cgroup, Optional.of(process));
     } catch (JailException | IOException | RuntimeException e) {
       if (process != null) {
         process.destroyForcibly();
+      } else {
+        pooled.ifPresent(StagePool::discard);
       }
       cleanup(spec.sandboxId());
       if (e instanceof JailException) {
@@ -111,6 +166,10 @@ public final class LinuxJailLauncher implements JailLauncher {
       }
       throw new JailException("prepare", e instanceof IOException ? Errno.of((IOException) e) : 0,
           "sandbox " + spec.sandboxId() + ": " + e, e);
+    } finally {
+      if (pooled.isPresent()) {
+        pool.get().refill();
+      }
     }
   }
 
@@ -125,11 +184,13 @@ public final class LinuxJailLauncher implements JailLauncher {
     }
   }
 
-  List<String> commandLine(JailPlan plan, JailDirectory dir, SandboxCgroup cgroup, int uid) {
+  List<String> commandLine(JailPlan plan, JailDirectory dir, SandboxCgroup cgroup, int uid, boolean joinV1) {
     JailSpec spec = plan.spec();
     JailSpec.Limits limits = spec.limits();
     ExecStageCommandLine.Builder b = ExecStageCommandLine.builder(stage);
-    cgroup.v1Dirs().forEach(b::cgroup);
+    if (joinV1) {
+      cgroup.v1Dirs().forEach(b::cgroup);
+    }
     cgroup.v2().ifPresent(b::cgroupFork);
     b.netns(spec.netns()).root(dir.root()).jailDir(dir.dir()).consoleMax(config.consoleMaxBytes())
         .hostname(spec.sandboxId());

@@ -66,12 +66,28 @@ final class SandboxCgroup {
    * outer process, so it gets one more task than the workload's {@code pids}.
    */
   void create(CgroupLayout layout, long memoryBytes, long pids, long cpuMillis) throws JailException {
+    create(layout, List.of(), memoryBytes, pids, cpuMillis);
+  }
+
+  /**
+   * Same, but takes over a pooled exec stage's v1 cgroups ({@code pooledV1}, in the order of
+   * {@link #v1Dirs}) by renaming them: the stage is already in them, and the limits are written
+   * before it is given its command line, so before it forks the workload.
+   */
+  void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis) throws JailException {
+    List<Path> v1 = v1Dirs();
     for (Path d : dirs()) {
+      int i = v1.indexOf(d);
+      Path from = i >= 0 && i < pooledV1.size() ? pooledV1.get(i) : null;
       try {
-        Files.createDirectory(d);
+        if (from != null) {
+          Files.move(from, d);
+        } else {
+          Files.createDirectory(d);
+        }
       } catch (IOException e) {
-        throw new JailException("cgroup_create", Errno.of(e), "mkdir " + d + ": " + e.getMessage()
-            + ": the supervisor must own its cgroup subtree (systemd Delegate=yes)");
+        throw new JailException("cgroup_create", Errno.of(e), (from == null ? "mkdir " : "rename " + from + " to ") + d
+            + ": " + e.getMessage() + ": the supervisor must own its cgroup subtree (systemd Delegate=yes)");
       }
     }
     Set<String> onV2 = layout.v2Controllers();

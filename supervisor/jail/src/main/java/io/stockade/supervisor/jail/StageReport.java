@@ -23,6 +23,8 @@ record StageReport(long childPid, String failedStep, int errno, String detail) {
       Map.entry("join_cgroup", "the sandbox's cgroup must exist and the supervisor must own its cgroup subtree"),
       Map.entry("setns_net", "the network namespace must exist (ip netns add) before the sandbox starts"),
       Map.entry("bind_mount", "the host path must exist and the mount point in the jail root must match its type"),
+      Map.entry("mount_point", "a mount point inside another mount must exist in that mount's source"),
+      Map.entry("mount_root", "the jail root must be a directory the supervisor can mount a tmpfs on"),
       Map.entry("mknod", "the supervisor must run as root in the initial user namespace to create device nodes"),
       Map.entry("pivot_root", "the jail directory must be on a file system that supports bind mounts"),
       Map.entry("execve", "the executable and its interpreter/libraries must be visible in the jail (SystemMounts)"),

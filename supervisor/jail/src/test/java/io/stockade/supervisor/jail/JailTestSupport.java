@@ -33,10 +33,14 @@ final class JailTestSupport implements AutoCloseable {
 
   /** uidBase: a distinct range per test class, so classes running in parallel never collide. */
   static JailTestSupport create(String tag, int uidBase) throws Exception {
+    return create(tag, uidBase, LinuxJailLauncher.DEFAULT_POOLED_STAGES);
+  }
+
+  static JailTestSupport create(String tag, int uidBase, int pooledStages) throws Exception {
     assumeRoot();
     Path base = Files.createTempDirectory("stk-jt-" + tag + "-");
     JailConfig config = JailConfig.defaults(base).withUidRange(uidBase, 64).withCgroupPrefix("");
-    return new JailTestSupport(base, config, LinuxJailLauncher.create(config));
+    return new JailTestSupport(base, config, LinuxJailLauncher.create(config, pooledStages));
   }
 
   String newId(String what) {
@@ -75,6 +79,7 @@ final class JailTestSupport implements AutoCloseable {
     for (String id : launched) {
       launcher.cleanup(id);
     }
+    launcher.close();
     try (Stream<Path> s = Files.walk(base)) {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }

@@ -35,7 +35,12 @@ class LifecycleTest {
     JailedProcess first = jails.launcher.launch(jails.probe(id, JailTestSupport.limits(), "sleep"));
     Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> JailTestSupport.console(first).contains("sleeping"));
     // A second launcher on the same state stands for the supervisor after a restart.
-    LinuxJailLauncher restarted = LinuxJailLauncher.create(jails.config);
+    try (LinuxJailLauncher restarted = LinuxJailLauncher.create(jails.config)) {
+      reattachChecks(restarted, id, first);
+    }
+  }
+
+  private static void reattachChecks(LinuxJailLauncher restarted, String id, JailedProcess first) throws Exception {
     assertThat(restarted.reattach(id, first.pid(), first.startTime() + 1)).isEmpty();
     assertThat(restarted.reattach("stk-jt-someone-else", first.pid(), first.startTime())).isEmpty();
     JailedProcess again = restarted.reattach(id, first.pid(), first.startTime()).orElseThrow();
@@ -53,9 +58,11 @@ class LifecycleTest {
   @Test
   void consoleIsRotatedAtItsBound() throws Exception {
     JailConfig small = jails.config.withConsoleMaxBytes(64 * 1024);
-    LinuxJailLauncher launcher = LinuxJailLauncher.create(small);
     String id = jails.newId("console");
-    JailedProcess p = launcher.launch(jails.shell(id, "i=0; while [ $i -lt 3000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done"));
+    JailedProcess p;
+    try (LinuxJailLauncher launcher = LinuxJailLauncher.create(small, 0)) {
+      p = launcher.launch(jails.shell(id, "i=0; while [ $i -lt 3000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done"));
+    }
     assertThat(JailTestSupport.await(p)).isZero();
     Path log = p.consoleFile();
     Path old = log.resolveSibling("console.log.1");

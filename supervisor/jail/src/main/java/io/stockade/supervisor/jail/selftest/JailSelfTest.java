@@ -78,6 +78,7 @@ public final class JailSelfTest {
       if (launcher != null) {
         launcher.cleanup(probeId);
         launcher.cleanup(victimId);
+        launcher.close();
       }
     }
     boolean ok = true;

@@ -37,7 +37,11 @@ final class StagePool implements AutoCloseable {
   private final String namePrefix;
   private final int size;
   private final ConcurrentLinkedQueue<Pooled> ready = new ConcurrentLinkedQueue<>();
-  private final AtomicLong seq = new AtomicLong();
+  /**
+   * JVM-wide: several launchers (and so several pools) may live in one process, and the pool's
+   * cgroup names carry only the pid, so a per-pool counter made two pools collide on one name.
+   */
+  private static final AtomicLong SEQ = new AtomicLong();
   private final ExecutorService filler;
   private volatile boolean closed;
 
@@ -116,12 +120,14 @@ final class StagePool implements AutoCloseable {
   }
 
   private Pooled start() throws IOException {
-    List<Path> dirs = SandboxCgroup.of(layout, namePrefix + ProcessHandle.current().pid() + "_" + seq.incrementAndGet()).v1Dirs();
+    List<Path> dirs = SandboxCgroup.of(layout, namePrefix + ProcessHandle.current().pid() + "_" + SEQ.incrementAndGet()).v1Dirs();
     List<String> command = new ArrayList<>(List.of(stage.toString(), "--pooled"));
+    List<Path> created = new ArrayList<>();
     Process process = null;
     try {
       for (Path d : dirs) {
         Files.createDirectory(d);
+        created.add(d); // only what this call made is ever removed on failure
         command.add("--cgroup");
         command.add(d.toString());
       }
@@ -135,9 +141,9 @@ final class StagePool implements AutoCloseable {
       return new Pooled(process, dirs);
     } catch (IOException | RuntimeException e) {
       if (process != null) {
-        discard(new Pooled(process, dirs));
+        discard(new Pooled(process, created));
       } else {
-        removeDirs(dirs);
+        removeDirs(created);
       }
       throw e;
     }

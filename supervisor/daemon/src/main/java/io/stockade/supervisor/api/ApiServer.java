@@ -40,6 +40,8 @@ public final class ApiServer implements AutoCloseable {
   private final AtomicInteger threadNo = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean closed;
+  /** Shutdown has begun: no new connections or calls; streams in progress go on. */
+  private volatile boolean draining;
 
   public ApiServer(
       AFUNIXServerSocket server, Dispatcher dispatcher, PeerSubjects subjects, ApiLimits limits, ApiMetrics metrics) {
@@ -66,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
 
   /** Whether the accept loop is running (the watchdog pings only then). */
   public boolean accepting() {
-    return !closed && acceptor.isAlive();
+    return !closed && !draining && acceptor.isAlive();
   }
 
   public int openConnections() {
@@ -74,12 +76,12 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void acceptLoop() {
-    while (!closed) {
+    while (!closed && !draining) {
       AFUNIXSocket s;
       try {
         s = server.accept();
       } catch (IOException e) {
-        if (!closed) {
+        if (!closed && !draining) {
           LOG.error("accept on the API socket failed: {}", e.toString());
           sleepQuietly();
         }
@@ -114,6 +116,10 @@ public final class ApiServer implements AutoCloseable {
           return; // idle or half-sent frame for longer than api.readTimeout
         }
         if (frame == null) {
+          return;
+        }
+        if (draining) {
+          reply(ch, error(ApiError.internal("the supervisor is shutting down: call again once it is back")));
           return;
         }
         handle(who, frame, ch);
@@ -217,6 +223,26 @@ public final class ApiServer implements AutoCloseable {
 
   private void reply(FrameChannel ch, ObjectNode r) throws IOException {
     ch.write(json.writeValueAsBytes(r));
+  }
+
+  /**
+   * First step of shutdown: stops accepting connections and refuses new calls, but lets streams
+   * in progress go on, so that {@code logs -f} followers see their sandbox's power-off output
+   * while the supervisor drains. A stream ends when its console closes (the sandbox stopped), or
+   * at {@link #close()}.
+   */
+  public void stopAccepting() {
+    draining = true;
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.debug("closing the server socket: {}", e.toString());
+    }
+    try {
+      acceptor.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops accepting, ends streams and closes every connection. */

@@ -30,18 +30,28 @@ import java.util.concurrent.CompletableFuture;
 public final class UnconfinedProcessDriverFake implements VmmDriver {
   private final int uid;
   private final int gid;
+  private final VmmKind kind;
 
   public UnconfinedProcessDriverFake(int uid, int gid) {
+    this(uid, gid, VmmKind.PROCESS);
+  }
+
+  /**
+   * Registered as another kind, the fake plays a VMM whose guest is the command: like QEMU, it
+   * reports a guest power-off once the console shows the kernel's "reboot: Power down".
+   */
+  public UnconfinedProcessDriverFake(int uid, int gid, VmmKind kind) {
     if (uid == 0 || gid == 0) {
       throw new IllegalArgumentException("the fake driver never runs workloads as root");
     }
     this.uid = uid;
     this.gid = gid;
+    this.kind = kind;
   }
 
   @Override
   public VmmKind kind() {
-    return VmmKind.PROCESS;
+    return kind;
   }
 
   @Override
@@ -73,7 +83,7 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
         start = 0; // it already exited (and was reaped): onExit tells the rest
       }
       CompletableFuture<Integer> exit = p.onExit().thenApply(Process::exitValue);
-      return new Vm(spec.sandboxId(), new Proc(spec.sandboxId(), p.toHandle(), start, uid, gid, console, exit));
+      return new Vm(kind, spec.sandboxId(), new Proc(spec.sandboxId(), p.toHandle(), start, uid, gid, console, exit));
     } catch (IOException e) {
       throw new VmmException("cannot start " + spec.command() + ": " + e.getMessage(), e);
     }
@@ -90,7 +100,7 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
       }
       // Not our child any more: the exit status is unknown, only the exit itself.
       CompletableFuture<Integer> exit = h.get().onExit().thenApply(x -> -1);
-      return Optional.of(new Vm(sandboxId, new Proc(sandboxId, h.get(), start, uid, gid, Path.of(state.get("console")), exit)));
+      return Optional.of(new Vm(kind, sandboxId, new Proc(sandboxId, h.get(), start, uid, gid, Path.of(state.get("console")), exit)));
     } catch (RuntimeException | IOException e) {
       return Optional.empty();
     }
@@ -105,11 +115,7 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
     return Long.parseLong(f[19]); // field 22 overall; fields after ")" start at 3
   }
 
-  private record Vm(String sandboxId, Proc proc) implements VmInstance {
-    @Override
-    public VmmKind kind() {
-      return VmmKind.PROCESS;
-    }
+  private record Vm(VmmKind kind, String sandboxId, Proc proc) implements VmInstance {
 
     @Override
     public JailedProcess process() {
@@ -143,7 +149,14 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
 
     @Override
     public boolean guestRequestedShutdown() {
-      return false;
+      if (kind == VmmKind.PROCESS) {
+        return false;
+      }
+      try {
+        return Files.readString(proc.consoleFile(), StandardCharsets.UTF_8).contains("reboot: Power down");
+      } catch (IOException e) {
+        return false;
+      }
     }
 
     @Override

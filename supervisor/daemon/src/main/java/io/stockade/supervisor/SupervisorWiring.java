@@ -26,6 +26,10 @@ import io.stockade.supervisor.preflight.PreflightReport;
 import io.stockade.supervisor.vmm.VmmDriver;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.process.ProcessDriver;
+import io.stockade.supervisor.vmm.cloudhypervisor.CloudHypervisorDriver;
+import io.stockade.supervisor.vmm.cloudhypervisor.CloudHypervisorOptions;
+import io.stockade.supervisor.vmm.firecracker.FirecrackerDriver;
+import io.stockade.supervisor.vmm.firecracker.FirecrackerOptions;
 import io.stockade.supervisor.vmm.qemu.QemuDriver;
 import io.stockade.supervisor.vmm.qemu.QemuOptions;
 import io.stockade.supervisor.vmm.support.HostTsc;
@@ -72,20 +76,26 @@ public final class SupervisorWiring {
     }
     if (jail != null) {
       drivers.put(VmmKind.PROCESS, ProcessDriver.create(jail));
+      // QEMU runs with -accel kvm only when preflight saw a guest boot under KVM; TCG otherwise.
+      String accel = kvm == PreflightReport.KvmVerdict.USABLE ? "kvm" : "tcg";
       Path qemu = config.path("vmm.qemu");
-      if (Files.isExecutable(qemu)) {
-        // QEMU runs with -accel kvm only when preflight saw a guest boot under KVM; TCG otherwise.
-        String accel = kvm == PreflightReport.KvmVerdict.USABLE ? "kvm" : "tcg";
-        drivers.put(VmmKind.QEMU, QemuDriver.create(jail, images, qemu, QemuOptions.of(accel, HostTsc.khz().orElse(0))));
-        LOG.info("QEMU driver: {} with {}", qemu, accel);
-      } else {
-        LOG.warn("QEMU binary {} not found: qemu sandboxes are unavailable (set vmm.qemu)", qemu);
-      }
+      Path firecracker = config.path("vmm.firecracker");
+      Path ch = config.path("vmm.cloud-hypervisor");
+      register(drivers, QemuDriver.create(jail, images, qemu, QemuOptions.of(accel, HostTsc.khz().orElse(0))), qemu, "vmm.qemu");
+      register(drivers, FirecrackerDriver.create(jail, images, firecracker, FirecrackerOptions.defaults()), firecracker, "vmm.firecracker");
+      register(drivers, CloudHypervisorDriver.create(jail, images, ch, CloudHypervisorOptions.defaults()), ch, "vmm.cloud-hypervisor");
     }
     JailLauncher j = jail;
     return new Wiring(drivers, images, network(config), policy(config.path("policyDir")),
         j == null ? null : j::reserveUid, defaultImage,
         j == null ? null : known -> sweepJails(config.path("jailsDir"), known, j));
+  }
+
+  private static void register(Map<VmmKind, VmmDriver> drivers, VmmDriver driver, Path binary, String key) {
+    InstalledBinaryDriver d = new InstalledBinaryDriver(driver, binary, key);
+    drivers.put(d.kind(), d);
+    d.unavailableReason().ifPresentOrElse(
+        why -> LOG.warn("{}", why), () -> LOG.info("{} driver: {}", d.kind().wireName(), binary));
   }
 
   /**

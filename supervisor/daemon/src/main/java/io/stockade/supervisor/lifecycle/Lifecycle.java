@@ -111,7 +111,9 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   private Sandbox prepare(Subject caller, SandboxSpec spec, String restoredFrom) throws LifecycleException {
-    runner.driver(spec.kind());
+    if (runner.driver(spec.kind()) instanceof DriverAvailability a && a.unavailableReason().isPresent()) {
+      throw LifecycleException.unsupported(a.unavailableReason().get());
+    }
     Owner owner = new Owner(caller.uid(), caller.gid(), caller.userName());
     synchronized (registry.ownerLock(caller.uid())) {
       authorise(caller, spec, null);

@@ -173,6 +173,16 @@ public final class Dispatcher {
         }
         out.reply(sandbox(lifecycle.updateEgress(who, p.string("id", true), egress, p.strings("dnsNames"))), false);
       }
+      case "WriteConsole" -> {
+        Params p = Params.of(params, "id", "data");
+        String data = p.string("data", true);
+        byte[] bytes = data.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (bytes.length > io.stockade.client.Requests.WriteConsole.MAX_CONSOLE_INPUT) {
+          throw ApiError.invalidParameter("data");
+        }
+        lifecycle.writeConsole(who, p.string("id", true), bytes);
+        out.reply(F.objectNode().put("written", bytes.length), false);
+      }
       case "Logs" -> logs(who, params, more, out);
       case "Events" -> events(who, params, more, out);
       default -> throw ApiError.methodNotFound(ApiError.IFACE + "." + name);

@@ -260,6 +260,27 @@ public final class Lifecycle implements AutoCloseable {
     return view(sb, false);
   }
 
+  /**
+   * Types into the console of a running sandbox. Only its owner (or root) may: console input is a
+   * shell in the guest, which a policy admin's right to manage sandboxes does not extend to.
+   */
+  public void writeConsole(Subject caller, String ref, byte[] data) throws LifecycleException {
+    Sandbox sb = registry.find(caller, ref);
+    if (sb.owner.uid() != caller.uid() && !caller.isRoot()) {
+      throw LifecycleException.permissionDenied("only the owner of sandbox " + sb.id + " may type into its console");
+    }
+    sb.require("write to the console of", SandboxState.RUNNING);
+    if (!runner.driver(sb.spec().kind()).features().contains(VmmFeature.CONSOLE_INPUT)) {
+      throw LifecycleException.unsupported("console input is not supported by " + sb.spec().kind() + " sandboxes");
+    }
+    VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "write to the console of"));
+    try {
+      vm.writeConsole(data);
+    } catch (VmmException e) {
+      throw vmmError(sb, "console write", e);
+    }
+  }
+
   static LifecycleException vmmError(Sandbox sb, String op, VmmException e) {
     if (e.unsupported()) {
       return LifecycleException.unsupported(e.getMessage());

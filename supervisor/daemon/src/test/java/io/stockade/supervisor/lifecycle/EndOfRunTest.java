@@ -122,6 +122,22 @@ class EndOfRunTest {
     assertThat(root.resolve("sandboxes/" + id)).doesNotExist();
   }
 
+  @Test
+  void consoleInputReachesTheGuestOnlyFromItsOwner() throws Exception {
+    String id = lc.create(ROOT, vm("in", "echo ready; while read line; do echo \"guest got: $line\"; done")).id();
+    lc.start(ROOT, id);
+    await().atMost(Duration.ofSeconds(5)).until(() -> lc.console(ROOT, id).tail(5).lines().contains("ready"));
+    lc.writeConsole(ROOT, id, "uname\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    await().atMost(Duration.ofSeconds(5)).until(() -> lc.console(ROOT, id).tail(5).lines().contains("guest got: uname"));
+    String prog = lc.create(ROOT, process("noin", "/bin/sleep", "30")).id();
+    lc.start(ROOT, prog);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> lc.writeConsole(ROOT, prog, new byte[] {'x'}))
+        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.UNSUPPORTED));
+    lc.stop(ROOT, id, null, false);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> lc.writeConsole(ROOT, id, new byte[] {'x'}))
+        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.INVALID_STATE));
+  }
+
   /** Resolves "test" to files that are never read (the fake VMM runs the command instead). */
   private static final class OneImage implements ImageResolver {
     @Override

@@ -56,7 +56,9 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
 
   @Override
   public Set<VmmFeature> features() {
-    return Set.of(VmmFeature.GRACEFUL_SHUTDOWN, VmmFeature.PAUSE);
+    return kind == VmmKind.PROCESS
+        ? Set.of(VmmFeature.GRACEFUL_SHUTDOWN, VmmFeature.PAUSE)
+        : Set.of(VmmFeature.GRACEFUL_SHUTDOWN, VmmFeature.PAUSE, VmmFeature.CONSOLE_INPUT);
   }
 
   @Override
@@ -73,7 +75,8 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
     pb.environment().clear();
     pb.environment().put("PATH", "/usr/bin:/bin");
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    // Playing a VM, the command's stdin is its console input (a pipe), as a serial port's is.
+    pb.redirectInput(kind == VmmKind.PROCESS ? ProcessBuilder.Redirect.from(new File("/dev/null")) : ProcessBuilder.Redirect.PIPE);
     try {
       Process p = pb.start();
       long start;
@@ -83,7 +86,7 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
         start = 0; // it already exited (and was reaped): onExit tells the rest
       }
       CompletableFuture<Integer> exit = p.onExit().thenApply(Process::exitValue);
-      return new Vm(kind, spec.sandboxId(), new Proc(spec.sandboxId(), p.toHandle(), start, uid, gid, console, exit));
+      return new Vm(kind, spec.sandboxId(), Optional.of(p), new Proc(spec.sandboxId(), p.toHandle(), start, uid, gid, console, exit));
     } catch (IOException e) {
       throw new VmmException("cannot start " + spec.command() + ": " + e.getMessage(), e);
     }
@@ -100,7 +103,7 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
       }
       // Not our child any more: the exit status is unknown, only the exit itself.
       CompletableFuture<Integer> exit = h.get().onExit().thenApply(x -> -1);
-      return Optional.of(new Vm(kind, sandboxId, new Proc(sandboxId, h.get(), start, uid, gid, Path.of(state.get("console")), exit)));
+      return Optional.of(new Vm(kind, sandboxId, Optional.empty(), new Proc(sandboxId, h.get(), start, uid, gid, Path.of(state.get("console")), exit)));
     } catch (RuntimeException | IOException e) {
       return Optional.empty();
     }
@@ -115,7 +118,20 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
     return Long.parseLong(f[19]); // field 22 overall; fields after ")" start at 3
   }
 
-  private record Vm(VmmKind kind, String sandboxId, Proc proc) implements VmInstance {
+  private record Vm(VmmKind kind, String sandboxId, Optional<Process> child, Proc proc) implements VmInstance {
+    @Override
+    public void writeConsole(byte[] bytes) throws VmmException {
+      if (kind == VmmKind.PROCESS || child.isEmpty()) {
+        throw VmmException.unsupported(kind, "console input");
+      }
+      try {
+        child.get().getOutputStream().write(bytes);
+        child.get().getOutputStream().flush();
+      } catch (IOException e) {
+        throw new VmmException("console " + sandboxId + ": " + e.getMessage(), e);
+      }
+    }
+
 
     @Override
     public JailedProcess process() {

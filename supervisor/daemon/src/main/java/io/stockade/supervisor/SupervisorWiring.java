@@ -153,6 +153,23 @@ public final class SupervisorWiring {
       LOG.info("network.enabled is false: no sandbox networks, nothing set up on the host");
       return new NoNetwork("network.enabled is false in the configuration");
     }
+    NetConfig n;
+    try {
+      n = netConfig(c);
+    } catch (IllegalArgumentException e) {
+      LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
+      return new NoNetwork(e.getMessage());
+    }
+    try {
+      return LinuxNetworkManager.create(n);
+    } catch (NetworkException | RuntimeException e) {
+      LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
+      return new NoNetwork(e.getMessage());
+    }
+  }
+
+  /** The network configuration from the config keys (throws IllegalArgumentException if bad). */
+  public static NetConfig netConfig(SupervisorConfig c) {
     NetConfig n = NetConfig.defaults(c.path("stateDir").resolve("net"));
     if (!c.string("network.namePrefix").equals("stk") || !c.string("network.hostTable").equals("stockade")) {
       n = n.withNames(c.string("network.namePrefix"), c.string("network.hostTable"));
@@ -169,13 +186,7 @@ public final class SupervisorWiring {
     if (!c.string("network.addressPool").equals("10.213.0.0/16")) {
       n = n.withPool(c.string("network.addressPool"), 1, 4000);
     }
-    try {
-      return LinuxNetworkManager.create(n);
-    } catch (NetworkException | RuntimeException e) {
-      // RuntimeException includes NetConfig's IllegalArgumentException for a bad name or pool.
-      LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
-      return new NoNetwork(e.getMessage());
-    }
+    return n;
   }
 
   /**

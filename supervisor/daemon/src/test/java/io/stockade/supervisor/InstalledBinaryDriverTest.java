@@ -5,18 +5,14 @@ import static io.stockade.supervisor.testing.Fixtures.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.stockade.images.DiskFormat;
-import io.stockade.images.DownloadProgress;
-import io.stockade.images.ImageResolver;
-import io.stockade.images.ResolvedImage;
 import io.stockade.policy.Authorizer;
 import io.stockade.supervisor.lifecycle.Lifecycle;
 import io.stockade.supervisor.lifecycle.LifecycleException;
 import io.stockade.supervisor.lifecycle.LifecycleMetrics;
 import io.stockade.supervisor.lifecycle.SandboxSpec;
 import io.stockade.supervisor.lifecycle.SandboxState;
-import io.stockade.supervisor.lifecycle.SandboxView;
 import io.stockade.supervisor.lifecycle.StateStore;
+import io.stockade.supervisor.testing.AnyImageForTests;
 import io.stockade.supervisor.testing.Fixtures;
 import io.stockade.supervisor.testing.NoNetworkForTests;
 import io.stockade.supervisor.testing.UnconfinedProcessDriverFake;
@@ -27,8 +23,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,20 +44,14 @@ class InstalledBinaryDriverTest {
     Files.createDirectories(binary.getParent());
     InstalledBinaryDriver fc = new InstalledBinaryDriver(
         new UnconfinedProcessDriverFake(NOBODY, NOBODY, VmmKind.FIRECRACKER), binary, "vmm.firecracker");
-    lc = new Lifecycle(Map.of(VmmKind.FIRECRACKER, fc), new AnyImage(), new NoNetworkForTests(), Authorizer::empty,
+    lc = new Lifecycle(Map.of(VmmKind.FIRECRACKER, fc), new AnyImageForTests("firecracker"), new NoNetworkForTests(), Authorizer::empty,
         new StateStore(root.resolve("state")), Fixtures.settings(root, Duration.ofSeconds(2), Duration.ofSeconds(1)),
         LifecycleMetrics.NONE);
   }
 
   @AfterEach
   void tearDown() {
-    for (SandboxView v : lc.all()) {
-      try {
-        lc.destroy(ROOT, v.id());
-      } catch (LifecycleException e) {
-        // already gone
-      }
-    }
+    Fixtures.destroyAll(lc);
     lc.close();
     Fixtures.deleteTree(root);
   }
@@ -91,21 +79,5 @@ class InstalledBinaryDriverTest {
     Files.writeString(binary, "#!/bin/sh\n");
     Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwxr-xr-x"));
     assertThat(lc.start(ROOT, id).state()).isEqualTo(SandboxState.RUNNING); // installed again: it launches
-  }
-
-  private static final class AnyImage implements ImageResolver {
-    @Override
-    public ResolvedImage resolve(String reference, DownloadProgress progress) {
-      return new ResolvedImage(reference, "1", Path.of("/dev/null"), Optional.empty(), Optional.empty(), "",
-          Set.of("firecracker"), "READY");
-    }
-
-    @Override
-    public Path createWritableDisk(ResolvedImage image, String sandboxId, Path directory, DiskFormat format) {
-      throw new UnsupportedOperationException("no disks in this test");
-    }
-
-    @Override
-    public void release(String sandboxId) {}
   }
 }

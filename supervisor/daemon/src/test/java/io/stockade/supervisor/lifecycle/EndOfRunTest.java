@@ -6,11 +6,8 @@ import static io.stockade.supervisor.testing.Fixtures.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.stockade.images.DiskFormat;
-import io.stockade.images.DownloadProgress;
-import io.stockade.images.ImageResolver;
-import io.stockade.images.ResolvedImage;
 import io.stockade.policy.Authorizer;
+import io.stockade.supervisor.testing.AnyImageForTests;
 import io.stockade.supervisor.testing.Fixtures;
 import io.stockade.supervisor.testing.NoNetworkForTests;
 import io.stockade.supervisor.testing.UnconfinedProcessDriverFake;
@@ -19,8 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,19 +40,13 @@ class EndOfRunTest {
     return new Lifecycle(
         Map.of(VmmKind.PROCESS, new UnconfinedProcessDriverFake(NOBODY, NOBODY),
             VmmKind.QEMU, new UnconfinedProcessDriverFake(NOBODY, NOBODY, VmmKind.QEMU)),
-        new OneImage(), new NoNetworkForTests(), Authorizer::empty, new StateStore(root.resolve("state")),
+        new AnyImageForTests("qemu"), new NoNetworkForTests(), Authorizer::empty, new StateStore(root.resolve("state")),
         Fixtures.settings(root, Duration.ofSeconds(3), Duration.ofSeconds(1)), LifecycleMetrics.NONE);
   }
 
   @AfterEach
   void tearDown() {
-    for (SandboxView v : lc.all()) {
-      try {
-        lc.destroy(ROOT, v.id());
-      } catch (LifecycleException e) {
-        // already gone
-      }
-    }
+    Fixtures.destroyAll(lc);
     lc.close();
     Fixtures.deleteTree(root);
   }
@@ -136,22 +125,5 @@ class EndOfRunTest {
     lc.stop(ROOT, id, null, false);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> lc.writeConsole(ROOT, id, new byte[] {'x'}))
         .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.INVALID_STATE));
-  }
-
-  /** Resolves "test" to files that are never read (the fake VMM runs the command instead). */
-  private static final class OneImage implements ImageResolver {
-    @Override
-    public ResolvedImage resolve(String reference, DownloadProgress progress) {
-      return new ResolvedImage(reference, "1", Path.of("/dev/null"), Optional.empty(), Optional.empty(), "",
-          Set.of("qemu"), "READY");
-    }
-
-    @Override
-    public Path createWritableDisk(ResolvedImage image, String sandboxId, Path directory, DiskFormat format) {
-      throw new UnsupportedOperationException("no disks in this test");
-    }
-
-    @Override
-    public void release(String sandboxId) {}
   }
 }

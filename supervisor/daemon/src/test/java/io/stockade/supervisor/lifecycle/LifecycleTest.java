@@ -33,13 +33,7 @@ class LifecycleTest {
 
   @AfterEach
   void tearDown() {
-    for (SandboxView v : lc.all()) {
-      try {
-        lc.destroy(ROOT, v.id());
-      } catch (LifecycleException e) {
-        // already gone
-      }
-    }
+    Fixtures.destroyAll(lc);
     lc.close();
     Fixtures.deleteTree(root);
   }

@@ -6,14 +6,11 @@ import static io.stockade.supervisor.testing.Fixtures.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.stockade.images.DiskFormat;
-import io.stockade.images.DownloadProgress;
-import io.stockade.images.ImageResolver;
-import io.stockade.images.ResolvedImage;
 import io.stockade.policy.Authorizer;
 import io.stockade.policy.PolicyLoader;
 import io.stockade.policy.Subject;
 import io.stockade.policy.UserDatabase;
+import io.stockade.supervisor.testing.AnyImageForTests;
 import io.stockade.supervisor.testing.Fixtures;
 import io.stockade.supervisor.testing.NoNetworkForTests;
 import io.stockade.supervisor.testing.UnconfinedProcessDriverFake;
@@ -24,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -46,7 +42,7 @@ class PolicyIntegrationTest {
   private static final int ADMIN = 61003;
   private Path root;
   private Lifecycle lc;
-  private final List<String> imagesAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final AnyImageForTests images = new AnyImageForTests("qemu");
 
   @BeforeEach
   void setUp() throws Exception {
@@ -67,19 +63,13 @@ class PolicyIntegrationTest {
     lc = new Lifecycle(
         Map.of(VmmKind.PROCESS, new UnconfinedProcessDriverFake(NOBODY, NOBODY),
             VmmKind.QEMU, new UnconfinedProcessDriverFake(NOBODY, NOBODY, VmmKind.QEMU)),
-        new RecordingImages(), new NoNetworkForTests(), () -> policy, new StateStore(root.resolve("state")),
+        images, new NoNetworkForTests(), () -> policy, new StateStore(root.resolve("state")),
         settings, LifecycleMetrics.NONE);
   }
 
   @AfterEach
   void tearDown() {
-    for (SandboxView v : lc.all()) {
-      try {
-        lc.destroy(ROOT, v.id());
-      } catch (LifecycleException e) {
-        // already gone
-      }
-    }
+    Fixtures.destroyAll(lc);
     lc.close();
     Fixtures.deleteTree(root);
   }
@@ -125,7 +115,7 @@ class PolicyIntegrationTest {
   void omittedImageIsCheckedAsTheDefaultAndBadIntentsNameTheParameter() throws Exception {
     SandboxView v = lc.create(user(BOB), new SandboxSpec("qemu", "", null, List.of(), 0, 0, null, null, false, 0));
     assertThat(v.image()).isEqualTo("stk-d2-default");
-    assertThat(imagesAsked).containsExactly("stk-d2-default");
+    assertThat(images.asked).containsExactly("stk-d2-default");
     assertThatThrownBy(() -> lc.create(user(BOB), new SandboxSpec("qemu", "", "other", List.of(), 0, 0, null, null, false, 0)))
         .satisfies(e -> assertThat(code(e)).isEqualTo(LifecycleException.Code.POLICY_DENIED));
     assertThatThrownBy(() -> lc.create(user(BOB), new SandboxSpec("qemu", "", null, List.of(), 0, 0,
@@ -156,23 +146,5 @@ class PolicyIntegrationTest {
     // admin grants no right to create
     assertThatThrownBy(() -> lc.create(user(ADMIN), process("", "/bin/sleep", "30")))
         .satisfies(e -> assertThat(code(e)).isEqualTo(LifecycleException.Code.POLICY_DENIED));
-  }
-
-  /** Resolves any name to files that are never read, recording what was asked. */
-  private final class RecordingImages implements ImageResolver {
-    @Override
-    public ResolvedImage resolve(String reference, DownloadProgress progress) {
-      imagesAsked.add(reference);
-      return new ResolvedImage(reference, "1", Path.of("/dev/null"), Optional.empty(), Optional.empty(), "",
-          Set.of("qemu"), "READY");
-    }
-
-    @Override
-    public Path createWritableDisk(ResolvedImage image, String sandboxId, Path directory, DiskFormat format) {
-      throw new UnsupportedOperationException("no disks in this test");
-    }
-
-    @Override
-    public void release(String sandboxId) {}
   }
 }

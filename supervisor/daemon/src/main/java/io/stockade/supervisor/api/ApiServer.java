@@ -1,9 +1,9 @@
 package io.stockade.supervisor.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stockade.client.varlink.MalformedMessageException;
+import io.stockade.client.varlink.VarlinkCall;
 import io.stockade.policy.Subject;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-  private static final Set<String> CALL_FIELDS = Set.of("method", "parameters", "more", "oneway", "upgrade");
 
   private final AFUNIXServerSocket server;
   private final Dispatcher dispatcher;
@@ -138,33 +137,17 @@ public final class ApiServer implements AutoCloseable {
     String method = "(invalid)";
     boolean oneway = false;
     try {
-      JsonNode node;
+      // The client module's codec, so server and client agree on what a call is; it is strict:
+      // unknown fields, mistyped flags and malformed method names are refused.
+      VarlinkCall call;
       try {
-        node = json.readTree(frame);
-      } catch (JsonProcessingException e) {
-        throw ApiError.invalidRequest("message is not JSON: " + e.getOriginalMessage());
+        call = VarlinkCall.parse(frame);
+      } catch (MalformedMessageException e) {
+        throw ApiError.invalidRequest(e.getMessage());
       }
-      if (node == null || !node.isObject()) {
-        throw ApiError.invalidRequest("message is not a JSON object");
-      }
-      for (var it = node.fieldNames(); it.hasNext(); ) {
-        String f = it.next();
-        if (!CALL_FIELDS.contains(f)) {
-          throw ApiError.invalidRequest("unknown field '" + f + "' in the call");
-        }
-      }
-      JsonNode m = node.get("method");
-      JsonNode p = node.get("parameters");
-      if (m == null || !m.isTextual()) {
-        throw ApiError.invalidRequest("the call has no string field 'method'");
-      }
-      if (p != null && !p.isNull() && !p.isObject()) {
-        throw ApiError.invalidRequest("'parameters' must be an object");
-      }
-      method = m.textValue();
-      boolean more = flag(node, "more");
-      oneway = flag(node, "oneway");
-      if (flag(node, "upgrade")) {
+      method = call.method();
+      oneway = call.oneway();
+      if (call.upgrade()) {
         throw ApiError.invalidRequest("this service does not support protocol upgrades");
       }
       boolean silent = oneway;
@@ -187,7 +170,7 @@ public final class ApiServer implements AutoCloseable {
               return closed || ch.peerClosed();
             }
           };
-      dispatcher.dispatch(who, method, p == null || p.isNull() ? null : (ObjectNode) p, more, sink);
+      dispatcher.dispatch(who, method, call.parameters(), call.more(), sink);
       metrics.call(method, null);
     } catch (ApiError e) {
       metrics.call(method, e.name());
@@ -201,17 +184,6 @@ public final class ApiServer implements AutoCloseable {
         reply(ch, error(ApiError.internal(e.toString())));
       }
     }
-  }
-
-  private static boolean flag(JsonNode node, String name) throws ApiError {
-    JsonNode v = node.get(name);
-    if (v == null || v.isNull()) {
-      return false;
-    }
-    if (!v.isBoolean()) {
-      throw ApiError.invalidRequest("'" + name + "' must be a boolean");
-    }
-    return v.booleanValue();
   }
 
   private ObjectNode error(ApiError e) {

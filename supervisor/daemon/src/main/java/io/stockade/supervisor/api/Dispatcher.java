@@ -152,18 +152,18 @@ public final class Dispatcher {
       case "Snapshot" -> {
         Params p = Params.of(params, "id", "name");
         ObjectNode o = F.objectNode();
-        o.set("snapshot", Wire.snapshot(lifecycle.snapshot(who, p.string("id", true), p.string("name", true))));
+        o.set("snapshot", Wire.snapshot(lifecycle.snapshots().snapshot(who, p.string("id", true), p.string("name", true))));
         out.reply(o, false);
       }
       case "ListSnapshots" -> {
         Params p = Params.of(params, "id");
         ObjectNode o = F.objectNode();
-        o.set("snapshots", Wire.snapshots(lifecycle.listSnapshots(who, p.string("id", false))));
+        o.set("snapshots", Wire.snapshots(lifecycle.snapshots().list(who, p.string("id", false))));
         out.reply(o, false);
       }
       case "Restore" -> {
         Params p = Params.of(params, "snapshot", "name");
-        out.reply(sandbox(lifecycle.restore(who, p.string("snapshot", true), p.string("name", false))), false);
+        out.reply(sandbox(lifecycle.snapshots().restore(who, p.string("snapshot", true), p.string("name", false))), false);
       }
       case "UpdateEgress" -> {
         Params p = Params.of(params, "id", "egress", "dnsNames");

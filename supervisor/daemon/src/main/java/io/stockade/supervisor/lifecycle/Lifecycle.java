@@ -43,10 +43,10 @@ public final class Lifecycle implements AutoCloseable {
   private final ConsoleTailer tailer = new ConsoleTailer();
   private final StopBudgets budgets;
   private final Runner runner;
-  private final Snapshots snapshots;
   private final Requests requests;
   private final Registry registry;
   private final Admission admission;
+  private final SnapshotOperations snapshotOps;
 
   public Lifecycle(
       Map<VmmKind, VmmDriver> drivers,
@@ -85,7 +85,8 @@ public final class Lifecycle implements AutoCloseable {
     this.runner = new Runner(this.drivers, images, network, this::changed, tailer, budgets, metrics,
         uids != null ? uids : registry::allocateUid);
     this.admission = new Admission(runner, registry, policy, settings, this::changed);
-    this.snapshots = new Snapshots(settings.snapshotsDir());
+    this.snapshotOps = new SnapshotOperations(new Snapshots(settings.snapshotsDir()), registry, runner, admission,
+        this::changed, sb -> view(sb, false));
     this.requests = new Requests(settings, this.drivers.keySet());
     Files.createDirectories(settings.sandboxesDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
   }
@@ -246,46 +247,9 @@ public final class Lifecycle implements AutoCloseable {
     return view(sb, false);
   }
 
-  // ---- snapshots -----------------------------------------------------------------------------
-
-  public Snapshots.View snapshot(Subject caller, String ref, String name) throws LifecycleException {
-    Sandbox sb = registry.find(caller, ref);
-    sb.require("snapshot", SandboxState.RUNNING, SandboxState.PAUSED);
-    if (!runner.driver(sb.spec().kind()).features().contains(VmmFeature.SNAPSHOT)) {
-      throw LifecycleException.unsupported("snapshot is not supported by " + sb.spec().kind() + " sandboxes");
-    }
-    VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "snapshot"));
-    return snapshots.take(sb, name, dir -> {
-      try {
-        vm.snapshot(dir);
-      } catch (VmmException e) {
-        throw vmmError(sb, "snapshot", e);
-      }
-    });
-  }
-
-  public List<Snapshots.View> listSnapshots(Subject caller, String ref) throws LifecycleException {
-    String sandboxId = ref == null ? null : registry.find(caller, ref).id;
-    return snapshots.list(s -> registry.visible(caller, s.ownerUid()) && (sandboxId == null || s.sandboxId().equals(sandboxId)));
-  }
-
-  /** Every snapshot, for monitoring. */
-  public List<Snapshots.View> allSnapshots() {
-    return snapshots.list(s -> true);
-  }
-
-  /** A new sandbox with the snapshot's spec, launched from the snapshot. */
-  public SandboxView restore(Subject caller, String snapshotRef, String name) throws LifecycleException {
-    Snapshots.Located snap =
-        snapshots.find(snapshotRef, s -> registry.visible(caller, s.view().ownerUid()))
-            .orElseThrow(() -> LifecycleException.notFound(snapshotRef));
-    if (!runner.driver(snap.spec().kind()).features().contains(VmmFeature.SNAPSHOT)) {
-      throw LifecycleException.unsupported("restore is not supported by " + snap.spec().kind() + " sandboxes");
-    }
-    Sandbox sb = admission.admit(caller, snap.spec().withName(name == null ? "" : name), snap.view().id());
-    changed(sb, sb.transition(SandboxState.STARTING, "restoring snapshot " + snap.view().id(), "restore"));
-    runner.launch(sb, Optional.of(snap.dir()));
-    return view(sb, false);
+  /** Snapshot, list and restore. */
+  public SnapshotOperations snapshots() {
+    return snapshotOps;
   }
 
   // ---- reading -------------------------------------------------------------------------------

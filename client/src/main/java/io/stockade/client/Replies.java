@@ -38,6 +38,9 @@ public final class Replies {
     }
   }
 
+  /** WriteConsole: how many bytes were written to the console input. */
+  public record WriteConsole(int written) {}
+
   /** Logs: one chunk of console output. */
   public record Logs(String data) {
     public Logs {

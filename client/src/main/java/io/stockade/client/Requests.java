@@ -99,6 +99,19 @@ public final class Requests {
     }
   }
 
+  /**
+   * WriteConsole: {@code data} is sent to the sandbox's console input as UTF-8, as typed (add
+   * "\n" to end a line); at most {@value #MAX_CONSOLE_INPUT} bytes per call.
+   */
+  public record WriteConsole(String id, String data) {
+    public static final int MAX_CONSOLE_INPUT = 16 * 1024;
+
+    public WriteConsole {
+      requireId(id);
+      Objects.requireNonNull(data, "data");
+    }
+  }
+
   /** UpdateEgress: {@code dnsNames} null keeps the current host names. */
   public record UpdateEgress(String id, List<Egress> egress, List<String> dnsNames) {
     public UpdateEgress {

@@ -152,6 +152,14 @@ public final class StockadeClient implements AutoCloseable {
     return sandbox(SupervisorMethod.KILL, new Requests.ById(id));
   }
 
+  /**
+   * Types {@code data} into the sandbox's console (the guest's serial console; UTF-8, add "\n" to
+   * end a line). Only the sandbox's owner may; returns the bytes written.
+   */
+  public int writeConsole(String id, String data) throws StockadeException {
+    return call(SupervisorMethod.WRITE_CONSOLE, new Requests.WriteConsole(id, data), Replies.WriteConsole.class).written();
+  }
+
   public SandboxInfo destroy(String id) throws StockadeException {
     return sandbox(SupervisorMethod.DESTROY, new Requests.ById(id));
   }

@@ -26,7 +26,8 @@ public enum SupervisorMethod {
   SNAPSHOT("Snapshot", Requests.Snapshot.class, Replies.Snapshot.class, Streaming.NEVER),
   LIST_SNAPSHOTS("ListSnapshots", Requests.ListSnapshots.class, Replies.SnapshotList.class, Streaming.NEVER),
   RESTORE("Restore", Requests.Restore.class, Replies.Sandbox.class, Streaming.NEVER),
-  UPDATE_EGRESS("UpdateEgress", Requests.UpdateEgress.class, Replies.Sandbox.class, Streaming.NEVER);
+  UPDATE_EGRESS("UpdateEgress", Requests.UpdateEgress.class, Replies.Sandbox.class, Streaming.NEVER),
+  WRITE_CONSOLE("WriteConsole", Requests.WriteConsole.class, Replies.WriteConsole.class, Streaming.NEVER);
 
   /** Whether a method answers a call made with {@code more} with several replies. */
   public enum Streaming {

@@ -69,6 +69,16 @@ class StockadeClientTest {
   }
 
   @Test
+  void writeConsoleSendsIdAndDataAndReturnsTheCount() throws Exception {
+    server.replies("WriteConsole", new Replies.WriteConsole(3));
+    assertThat(client().writeConsole("a", "ls\n")).isEqualTo(3);
+    VarlinkCall call = server.lastCall();
+    assertThat(call.method()).isEqualTo("io.stockade.Supervisor.WriteConsole");
+    assertThat(call.parameters().get("id").asText()).isEqualTo("a");
+    assertThat(call.parameters().get("data").asText()).isEqualTo("ls\n");
+  }
+
+  @Test
   void everyMethodReachesTheServerUnderItsWireName() throws Exception {
     SandboxInfo sb = ScriptedVarlinkServer.sandbox("a", SandboxState.RUNNING);
     for (String m : List.of("Start", "Stop", "Kill", "Destroy", "Get", "Pause", "Resume", "Restore", "UpdateEgress")) {

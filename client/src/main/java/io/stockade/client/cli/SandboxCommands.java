@@ -41,6 +41,11 @@ final class SandboxCommands {
         "  -f, --follow    keep printing new output until the sandbox ends (Ctrl-C to stop)\n"
             + "  --tail LINES    start with the last LINES lines (default 100; 0 = only new output)",
         List.of(List.of("--follow", "-f")), List.of(List.of("--tail", "-n")), SandboxCommands::logs));
+    c.add(new Command("send", List.of("console-write"), "ID TEXT [--no-newline]",
+        "Type TEXT into a sandbox's console (its shell), followed by a newline.",
+        "  --no-newline    send TEXT as it is, without the newline\n"
+            + "Only the sandbox's owner may. Read the answer with `stockade logs ID`.",
+        List.of(List.of("--no-newline", "-n")), NONE, SandboxCommands::send));
     c.add(new Command("events", List.of(), "[ID]", "Print state changes of your sandboxes (or one) as they happen.",
         "Runs until interrupted.", NONE, NONE, SandboxCommands::events));
     c.add(byId("pause", "Pause a running sandbox.", (cl, id) -> cl.pause(id)));
@@ -169,6 +174,16 @@ final class SandboxCommands {
           s.output().event(e);
         }
       }
+    }
+    return 0;
+  }
+
+  private static int send(CommandLine args, Command.Session s) throws StockadeException, UsageException {
+    List<String> p = args.positionals(2, 2, "ID and TEXT");
+    String data = args.flag("--no-newline") ? p.get(1) : p.get(1) + "\n";
+    int written = s.client().writeConsole(p.get(0), data);
+    if (s.output().json) {
+      s.output().json(new Replies.WriteConsole(written));
     }
     return 0;
   }

@@ -76,6 +76,17 @@ class MainTest {
   }
 
   @Test
+  void sendTypesTheTextAndANewlineUnlessToldNot() {
+    server.replies("WriteConsole", new Replies.WriteConsole(7));
+    assertThat(run("send", "sb-1", "uname -a")).isZero();
+    assertThat(server.lastCall().method()).isEqualTo("io.stockade.Supervisor.WriteConsole");
+    assertThat(server.lastCall().parameters().get("data").asText()).isEqualTo("uname -a\n");
+    assertThat(run("console-write", "sb-1", "q", "--no-newline", "--json")).isZero();
+    assertThat(server.lastCall().parameters().get("data").asText()).isEqualTo("q");
+    assertThat(out).isEqualTo("{\"written\":7}\n");
+  }
+
+  @Test
   void listPrintsATableOrJson() {
     server.replies("List", new Replies.SandboxList(List.of(sb("sb-1", SandboxState.RUNNING), sb("sb-22", SandboxState.STOPPED))));
     assertThat(run("ls")).isZero();

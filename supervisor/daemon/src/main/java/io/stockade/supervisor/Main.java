@@ -120,12 +120,25 @@ public final class Main {
             probe.map(ResolvedImage::readyLine).orElse(c.string("preflight.bootProbeReadyLine")),
             c.path("stateDir").resolve("kvm-probe.json"), probeBoot,
             c.seconds("preflight.bootProbeTimeoutSeconds"),
-            c.string("network.hostNetns").isEmpty() ? Optional.empty() : Optional.of(Path.of(c.string("network.hostNetns"))));
+            c.string("network.hostNetns").isEmpty() ? Optional.empty() : Optional.of(Path.of(c.string("network.hostNetns"))),
+            preflightNetwork(c));
     try {
       return Optional.of(Preflight.run(in));
     } catch (UnsupportedOperationException e) {
       org.slf4j.LoggerFactory.getLogger(Main.class).warn("preflight checks are not available in this build: {}", e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  /** The network configuration for the firewall audit; empty when networking is off or invalid. */
+  private static Optional<io.stockade.supervisor.net.NetConfig> preflightNetwork(SupervisorConfig c) {
+    if (!c.bool("network.enabled")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(SupervisorWiring.netConfig(c));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // the daemon's start logs the reason; preflight checks the rest
     }
   }
 

@@ -106,12 +106,14 @@ public final class Supervisor {
 
     notify.stopping("draining sandboxes");
     LOG.info("shutting down: no new connections; draining sandboxes within {}s", config.integer("stop.drainSeconds"));
-    api.close();
+    // Streams stay open during the drain: a `logs -f` follower sees its sandbox power off.
+    api.stopAccepting();
     if (monitor != null) {
       monitor.close();
     }
     Drain.Result d = lifecycle.drain(config.seconds("stop.drainSeconds"));
     LOG.info("drain done: {} stopped, {} left, {} ms{}", d.stopped(), d.remaining(), d.took().toMillis(), d.hurried() ? " (budget ran out: killed)" : "");
+    api.close();
     lifecycle.close();
     // The network manager keeps spare slots (namespaces, links) ready; closing it removes them.
     closeQuietly(wiring.network());

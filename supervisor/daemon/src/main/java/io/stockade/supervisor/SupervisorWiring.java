@@ -26,6 +26,10 @@ import io.stockade.supervisor.preflight.PreflightReport;
 import io.stockade.supervisor.vmm.VmmDriver;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.process.ProcessDriver;
+import io.stockade.supervisor.vmm.cloudhypervisor.CloudHypervisorDriver;
+import io.stockade.supervisor.vmm.cloudhypervisor.CloudHypervisorOptions;
+import io.stockade.supervisor.vmm.firecracker.FirecrackerDriver;
+import io.stockade.supervisor.vmm.firecracker.FirecrackerOptions;
 import io.stockade.supervisor.vmm.qemu.QemuDriver;
 import io.stockade.supervisor.vmm.qemu.QemuOptions;
 import io.stockade.supervisor.vmm.support.HostTsc;
@@ -72,20 +76,26 @@ public final class SupervisorWiring {
     }
     if (jail != null) {
       drivers.put(VmmKind.PROCESS, ProcessDriver.create(jail));
+      // QEMU runs with -accel kvm only when preflight saw a guest boot under KVM; TCG otherwise.
+      String accel = kvm == PreflightReport.KvmVerdict.USABLE ? "kvm" : "tcg";
       Path qemu = config.path("vmm.qemu");
-      if (Files.isExecutable(qemu)) {
-        // QEMU runs with -accel kvm only when preflight saw a guest boot under KVM; TCG otherwise.
-        String accel = kvm == PreflightReport.KvmVerdict.USABLE ? "kvm" : "tcg";
-        drivers.put(VmmKind.QEMU, QemuDriver.create(jail, images, qemu, QemuOptions.of(accel, HostTsc.khz().orElse(0))));
-        LOG.info("QEMU driver: {} with {}", qemu, accel);
-      } else {
-        LOG.warn("QEMU binary {} not found: qemu sandboxes are unavailable (set vmm.qemu)", qemu);
-      }
+      Path firecracker = config.path("vmm.firecracker");
+      Path ch = config.path("vmm.cloud-hypervisor");
+      register(drivers, QemuDriver.create(jail, images, qemu, QemuOptions.of(accel, HostTsc.khz().orElse(0))), qemu, "vmm.qemu");
+      register(drivers, FirecrackerDriver.create(jail, images, firecracker, FirecrackerOptions.defaults()), firecracker, "vmm.firecracker");
+      register(drivers, CloudHypervisorDriver.create(jail, images, ch, CloudHypervisorOptions.defaults()), ch, "vmm.cloud-hypervisor");
     }
     JailLauncher j = jail;
     return new Wiring(drivers, images, network(config), policy(config.path("policyDir")),
         j == null ? null : j::reserveUid, defaultImage,
         j == null ? null : known -> sweepJails(config.path("jailsDir"), known, j));
+  }
+
+  private static void register(Map<VmmKind, VmmDriver> drivers, VmmDriver driver, Path binary, String key) {
+    InstalledBinaryDriver d = new InstalledBinaryDriver(driver, binary, key);
+    drivers.put(d.kind(), d);
+    d.unavailableReason().ifPresentOrElse(
+        why -> LOG.warn("{}", why), () -> LOG.info("{} driver: {}", d.kind().wireName(), binary));
   }
 
   /**
@@ -143,6 +153,23 @@ public final class SupervisorWiring {
       LOG.info("network.enabled is false: no sandbox networks, nothing set up on the host");
       return new NoNetwork("network.enabled is false in the configuration");
     }
+    NetConfig n;
+    try {
+      n = netConfig(c);
+    } catch (IllegalArgumentException e) {
+      LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
+      return new NoNetwork(e.getMessage());
+    }
+    try {
+      return LinuxNetworkManager.create(n);
+    } catch (NetworkException | RuntimeException e) {
+      LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
+      return new NoNetwork(e.getMessage());
+    }
+  }
+
+  /** The network configuration from the config keys (throws IllegalArgumentException if bad). */
+  public static NetConfig netConfig(SupervisorConfig c) {
     NetConfig n = NetConfig.defaults(c.path("stateDir").resolve("net"));
     if (!c.string("network.namePrefix").equals("stk") || !c.string("network.hostTable").equals("stockade")) {
       n = n.withNames(c.string("network.namePrefix"), c.string("network.hostTable"));
@@ -159,13 +186,7 @@ public final class SupervisorWiring {
     if (!c.string("network.addressPool").equals("10.213.0.0/16")) {
       n = n.withPool(c.string("network.addressPool"), 1, 4000);
     }
-    try {
-      return LinuxNetworkManager.create(n);
-    } catch (NetworkException | RuntimeException e) {
-      // RuntimeException includes NetConfig's IllegalArgumentException for a bad name or pool.
-      LOG.error("sandbox networking is unavailable: {} (sandboxes without network still work)", e.getMessage());
-      return new NoNetwork(e.getMessage());
-    }
+    return n;
   }
 
   /**

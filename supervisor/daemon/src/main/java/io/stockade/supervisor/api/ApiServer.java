@@ -1,9 +1,9 @@
 package io.stockade.supervisor.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stockade.client.varlink.MalformedMessageException;
+import io.stockade.client.varlink.VarlinkCall;
 import io.stockade.policy.Subject;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-  private static final Set<String> CALL_FIELDS = Set.of("method", "parameters", "more", "oneway", "upgrade");
 
   private final AFUNIXServerSocket server;
   private final Dispatcher dispatcher;
@@ -40,6 +39,8 @@ public final class ApiServer implements AutoCloseable {
   private final AtomicInteger threadNo = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean closed;
+  /** Shutdown has begun: no new connections or calls; streams in progress go on. */
+  private volatile boolean draining;
 
   public ApiServer(
       AFUNIXServerSocket server, Dispatcher dispatcher, PeerSubjects subjects, ApiLimits limits, ApiMetrics metrics) {
@@ -66,7 +67,7 @@ public final class ApiServer implements AutoCloseable {
 
   /** Whether the accept loop is running (the watchdog pings only then). */
   public boolean accepting() {
-    return !closed && acceptor.isAlive();
+    return !closed && !draining && acceptor.isAlive();
   }
 
   public int openConnections() {
@@ -74,12 +75,12 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void acceptLoop() {
-    while (!closed) {
+    while (!closed && !draining) {
       AFUNIXSocket s;
       try {
         s = server.accept();
       } catch (IOException e) {
-        if (!closed) {
+        if (!closed && !draining) {
           LOG.error("accept on the API socket failed: {}", e.toString());
           sleepQuietly();
         }
@@ -116,6 +117,10 @@ public final class ApiServer implements AutoCloseable {
         if (frame == null) {
           return;
         }
+        if (draining) {
+          reply(ch, error(ApiError.internal("the supervisor is shutting down: call again once it is back")));
+          return;
+        }
         handle(who, frame, ch);
       }
     } catch (IOException e) {
@@ -132,33 +137,17 @@ public final class ApiServer implements AutoCloseable {
     String method = "(invalid)";
     boolean oneway = false;
     try {
-      JsonNode node;
+      // The client module's codec, so server and client agree on what a call is; it is strict:
+      // unknown fields, mistyped flags and malformed method names are refused.
+      VarlinkCall call;
       try {
-        node = json.readTree(frame);
-      } catch (JsonProcessingException e) {
-        throw ApiError.invalidRequest("message is not JSON: " + e.getOriginalMessage());
+        call = VarlinkCall.parse(frame);
+      } catch (MalformedMessageException e) {
+        throw ApiError.invalidRequest(e.getMessage());
       }
-      if (node == null || !node.isObject()) {
-        throw ApiError.invalidRequest("message is not a JSON object");
-      }
-      for (var it = node.fieldNames(); it.hasNext(); ) {
-        String f = it.next();
-        if (!CALL_FIELDS.contains(f)) {
-          throw ApiError.invalidRequest("unknown field '" + f + "' in the call");
-        }
-      }
-      JsonNode m = node.get("method");
-      JsonNode p = node.get("parameters");
-      if (m == null || !m.isTextual()) {
-        throw ApiError.invalidRequest("the call has no string field 'method'");
-      }
-      if (p != null && !p.isNull() && !p.isObject()) {
-        throw ApiError.invalidRequest("'parameters' must be an object");
-      }
-      method = m.textValue();
-      boolean more = flag(node, "more");
-      oneway = flag(node, "oneway");
-      if (flag(node, "upgrade")) {
+      method = call.method();
+      oneway = call.oneway();
+      if (call.upgrade()) {
         throw ApiError.invalidRequest("this service does not support protocol upgrades");
       }
       boolean silent = oneway;
@@ -181,7 +170,7 @@ public final class ApiServer implements AutoCloseable {
               return closed || ch.peerClosed();
             }
           };
-      dispatcher.dispatch(who, method, p == null || p.isNull() ? null : (ObjectNode) p, more, sink);
+      dispatcher.dispatch(who, method, call.parameters(), call.more(), sink);
       metrics.call(method, null);
     } catch (ApiError e) {
       metrics.call(method, e.name());
@@ -197,17 +186,6 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private static boolean flag(JsonNode node, String name) throws ApiError {
-    JsonNode v = node.get(name);
-    if (v == null || v.isNull()) {
-      return false;
-    }
-    if (!v.isBoolean()) {
-      throw ApiError.invalidRequest("'" + name + "' must be a boolean");
-    }
-    return v.booleanValue();
-  }
-
   private ObjectNode error(ApiError e) {
     ObjectNode r = json.createObjectNode();
     r.put("error", e.name());
@@ -217,6 +195,26 @@ public final class ApiServer implements AutoCloseable {
 
   private void reply(FrameChannel ch, ObjectNode r) throws IOException {
     ch.write(json.writeValueAsBytes(r));
+  }
+
+  /**
+   * First step of shutdown: stops accepting connections and refuses new calls, but lets streams
+   * in progress go on, so that {@code logs -f} followers see their sandbox's power-off output
+   * while the supervisor drains. A stream ends when its console closes (the sandbox stopped), or
+   * at {@link #close()}.
+   */
+  public void stopAccepting() {
+    draining = true;
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.debug("closing the server socket: {}", e.toString());
+    }
+    try {
+      acceptor.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops accepting, ends streams and closes every connection. */

@@ -152,18 +152,18 @@ public final class Dispatcher {
       case "Snapshot" -> {
         Params p = Params.of(params, "id", "name");
         ObjectNode o = F.objectNode();
-        o.set("snapshot", Wire.snapshot(lifecycle.snapshot(who, p.string("id", true), p.string("name", true))));
+        o.set("snapshot", Wire.snapshot(lifecycle.snapshots().snapshot(who, p.string("id", true), p.string("name", true))));
         out.reply(o, false);
       }
       case "ListSnapshots" -> {
         Params p = Params.of(params, "id");
         ObjectNode o = F.objectNode();
-        o.set("snapshots", Wire.snapshots(lifecycle.listSnapshots(who, p.string("id", false))));
+        o.set("snapshots", Wire.snapshots(lifecycle.snapshots().list(who, p.string("id", false))));
         out.reply(o, false);
       }
       case "Restore" -> {
         Params p = Params.of(params, "snapshot", "name");
-        out.reply(sandbox(lifecycle.restore(who, p.string("snapshot", true), p.string("name", false))), false);
+        out.reply(sandbox(lifecycle.snapshots().restore(who, p.string("snapshot", true), p.string("name", false))), false);
       }
       case "UpdateEgress" -> {
         Params p = Params.of(params, "id", "egress", "dnsNames");
@@ -172,6 +172,16 @@ public final class Dispatcher {
           throw ApiError.invalidParameter("egress");
         }
         out.reply(sandbox(lifecycle.updateEgress(who, p.string("id", true), egress, p.strings("dnsNames"))), false);
+      }
+      case "WriteConsole" -> {
+        Params p = Params.of(params, "id", "data");
+        String data = p.string("data", true);
+        byte[] bytes = data.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (bytes.length > io.stockade.client.Requests.WriteConsole.MAX_CONSOLE_INPUT) {
+          throw ApiError.invalidParameter("data");
+        }
+        lifecycle.writeConsole(who, p.string("id", true), bytes);
+        out.reply(F.objectNode().put("written", bytes.length), false);
       }
       case "Logs" -> logs(who, params, more, out);
       case "Events" -> events(who, params, more, out);

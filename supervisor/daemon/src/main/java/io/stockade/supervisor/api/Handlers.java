@@ -9,7 +9,7 @@ final class Handlers {
   static final Set<String> NAMES =
       Set.of(
           "Preflight", "Create", "Start", "Stop", "Kill", "Destroy", "Get", "List", "Logs", "Events",
-          "Pause", "Resume", "Snapshot", "ListSnapshots", "Restore", "UpdateEgress");
+          "Pause", "Resume", "Snapshot", "ListSnapshots", "Restore", "UpdateEgress", "WriteConsole");
 
   static final String[] SPEC_FIELDS = {
     "kind", "name", "image", "command", "vcpus", "memoryMiB", "egress", "dnsNames", "network",

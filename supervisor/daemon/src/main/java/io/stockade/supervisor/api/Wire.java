@@ -107,6 +107,8 @@ public final class Wire {
       n.put("name", c.name());
       n.put("status", c.status().name().toLowerCase(Locale.ROOT));
       n.put("found", c.found());
+      // CheckResult.remedy is "" when ok; the protocol's remedy is ?string, absent (the client's
+      // null) when there is nothing to do.
       if (c.remedy() != null && !c.remedy().isEmpty()) {
         n.put("remedy", c.remedy());
       }

@@ -1,16 +1,11 @@
 package io.stockade.supervisor.lifecycle;
 
-import io.stockade.images.ImageException;
 import io.stockade.images.ImageResolver;
 import io.stockade.policy.Authorizer;
-import io.stockade.policy.PolicyDeniedException;
-import io.stockade.policy.QuotaExceededException;
 import io.stockade.policy.Subject;
 import io.stockade.supervisor.net.EgressSpec;
 import io.stockade.supervisor.net.NetworkException;
 import io.stockade.supervisor.net.NetworkManager;
-import io.stockade.supervisor.net.TrafficCounters;
-import io.stockade.supervisor.jail.ResourceUsage;
 import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmDriver;
 import io.stockade.supervisor.vmm.VmmException;
@@ -18,18 +13,14 @@ import io.stockade.supervisor.vmm.VmmFeature;
 import io.stockade.supervisor.vmm.VmmKind;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,9 +43,10 @@ public final class Lifecycle implements AutoCloseable {
   private final ConsoleTailer tailer = new ConsoleTailer();
   private final StopBudgets budgets;
   private final Runner runner;
-  private final Snapshots snapshots;
   private final Requests requests;
   private final Registry registry;
+  private final Admission admission;
+  private final SnapshotOperations snapshotOps;
 
   public Lifecycle(
       Map<VmmKind, VmmDriver> drivers,
@@ -92,7 +84,9 @@ public final class Lifecycle implements AutoCloseable {
     this.registry = new Registry(policy, settings);
     this.runner = new Runner(this.drivers, images, network, this::changed, tailer, budgets, metrics,
         uids != null ? uids : registry::allocateUid);
-    this.snapshots = new Snapshots(settings.snapshotsDir());
+    this.admission = new Admission(runner, registry, policy, settings, this::changed);
+    this.snapshotOps = new SnapshotOperations(new Snapshots(settings.snapshotsDir()), registry, runner, admission,
+        this::changed, sb -> view(sb, false));
     this.requests = new Requests(settings, this.drivers.keySet());
     Files.createDirectories(settings.sandboxesDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
   }
@@ -106,65 +100,8 @@ public final class Lifecycle implements AutoCloseable {
   /** Validates, authorises and prepares a sandbox (state created); nothing runs yet. */
   public SandboxView create(Subject caller, SandboxSpec requested) throws LifecycleException {
     SandboxSpec spec = requests.validate(requested);
-    Sandbox sb = prepare(caller, spec, null);
+    Sandbox sb = admission.admit(caller, spec, null);
     return view(sb, false);
-  }
-
-  private Sandbox prepare(Subject caller, SandboxSpec spec, String restoredFrom) throws LifecycleException {
-    runner.driver(spec.kind());
-    Owner owner = new Owner(caller.uid(), caller.gid(), caller.userName());
-    synchronized (registry.ownerLock(caller.uid())) {
-      authorise(caller, spec, null);
-      String id = Ids.newId(registry.sandboxes.keySet());
-      if (spec.name().isEmpty()) {
-        spec = spec.withName(id);
-      } else if (registry.findByName(caller.uid(), spec.name()).isPresent()) {
-        throw LifecycleException.invalidParameter("spec.name", "you already have a sandbox named '" + spec.name() + "'");
-      }
-      Path dir = settings.sandboxesDir().resolve(id);
-      Sandbox sb = new Sandbox(id, owner, dir, spec, -1, restoredFrom, settings.consoleLines());
-      try {
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-        if (!spec.kind().equals(VmmKind.PROCESS.wireName())) {
-          runner.resolveImage(sb);
-        }
-        runner.attachNetwork(sb);
-        registry.sandboxes.put(id, sb);
-        changed(sb, null);
-        return sb;
-      } catch (ImageException e) {
-        undoPrepare(sb);
-        throw LifecycleException.invalidParameter("spec.image", e.getMessage());
-      } catch (NetworkException e) {
-        undoPrepare(sb);
-        throw LifecycleException.launchFailed(id, "network", e.getMessage(), "", e);
-      } catch (IOException | RuntimeException e) {
-        undoPrepare(sb);
-        throw LifecycleException.internal("cannot prepare sandbox " + id + ": " + e, e);
-      }
-    }
-  }
-
-  private void undoPrepare(Sandbox sb) {
-    runner.detachNetwork(sb);
-    registry.sandboxes.remove(sb.id);
-    registry.releaseUid(sb.id);
-    try {
-      Runner.deleteTree(sb.dir);
-    } catch (IOException e) {
-      LOG.warn("sandbox {}: cannot remove {}: {}", sb.id, sb.dir, e.toString());
-    }
-  }
-
-  private void authorise(Subject caller, SandboxSpec spec, String exclude) throws LifecycleException {
-    try {
-      policy.get().checkCreate(caller, Requests.intent(spec), registry.usage(caller.uid(), exclude));
-    } catch (PolicyDeniedException e) {
-      if (e instanceof QuotaExceededException) {
-        throw LifecycleException.quotaExceeded(e.getMessage());
-      }
-      throw LifecycleException.policyDenied(e.getMessage());
-    }
   }
 
   /** Stops the sandbox if it runs, then removes everything it holds. */
@@ -233,29 +170,50 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   public SandboxView pause(Subject caller, String ref) throws LifecycleException {
-    Sandbox sb = registry.find(caller, ref);
-    sb.require("pause", SandboxState.RUNNING);
-    VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "pause"));
-    try {
-      vm.pause();
-    } catch (VmmException e) {
-      throw vmmError(sb, "pause", e);
-    }
-    changed(sb, sb.transition(SandboxState.PAUSED, "paused by uid " + caller.uid(), "pause"));
-    return view(sb, false);
+    return pauseOrResume(caller, ref, "pause", SandboxState.RUNNING, SandboxState.PAUSED, VmInstance::pause);
   }
 
   public SandboxView resume(Subject caller, String ref) throws LifecycleException {
+    return pauseOrResume(caller, ref, "resume", SandboxState.PAUSED, SandboxState.RUNNING, VmInstance::resume);
+  }
+
+  private interface VmOp {
+    void apply(VmInstance vm) throws VmmException;
+  }
+
+  private SandboxView pauseOrResume(Subject caller, String ref, String op, SandboxState from, SandboxState to, VmOp call)
+      throws LifecycleException {
     Sandbox sb = registry.find(caller, ref);
-    sb.require("resume", SandboxState.PAUSED);
-    VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "resume"));
+    sb.require(op, from);
+    VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), op));
     try {
-      vm.resume();
+      call.apply(vm);
     } catch (VmmException e) {
-      throw vmmError(sb, "resume", e);
+      throw vmmError(sb, op, e);
     }
-    changed(sb, sb.transition(SandboxState.RUNNING, "resumed by uid " + caller.uid(), "resume"));
+    changed(sb, sb.transition(to, (op.equals("pause") ? "paused" : "resumed") + " by uid " + caller.uid(), op));
     return view(sb, false);
+  }
+
+  /**
+   * Types into the console of a running sandbox. Only its owner (or root) may: console input is a
+   * shell in the guest, which a policy admin's right to manage sandboxes does not extend to.
+   */
+  public void writeConsole(Subject caller, String ref, byte[] data) throws LifecycleException {
+    Sandbox sb = registry.find(caller, ref);
+    if (sb.owner.uid() != caller.uid() && !caller.isRoot()) {
+      throw LifecycleException.permissionDenied("only the owner of sandbox " + sb.id + " may type into its console");
+    }
+    sb.require("write to the console of", SandboxState.RUNNING);
+    if (!runner.driver(sb.spec().kind()).features().contains(VmmFeature.CONSOLE_INPUT)) {
+      throw LifecycleException.unsupported("console input is not supported by " + sb.spec().kind() + " sandboxes");
+    }
+    VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "write to the console of"));
+    try {
+      vm.writeConsole(data);
+    } catch (VmmException e) {
+      throw vmmError(sb, "console write", e);
+    }
   }
 
   static LifecycleException vmmError(Sandbox sb, String op, VmmException e) {
@@ -275,7 +233,7 @@ public final class Lifecycle implements AutoCloseable {
     }
     SandboxSpec next = requests.validate(old.withEgress(egress, dnsNames == null ? old.dnsNames() : dnsNames));
     synchronized (registry.ownerLock(sb.owner.uid())) {
-      authorise(caller, next, sb.id);
+      admission.authorise(caller, next, sb.id);
       if (sb.network().isPresent()) {
         try {
           network.updateEgress(sb.id, new EgressSpec(next.egress(), next.dnsNames(), 0));
@@ -289,46 +247,9 @@ public final class Lifecycle implements AutoCloseable {
     return view(sb, false);
   }
 
-  // ---- snapshots -----------------------------------------------------------------------------
-
-  public Snapshots.View snapshot(Subject caller, String ref, String name) throws LifecycleException {
-    Sandbox sb = registry.find(caller, ref);
-    sb.require("snapshot", SandboxState.RUNNING, SandboxState.PAUSED);
-    if (!runner.driver(sb.spec().kind()).features().contains(VmmFeature.SNAPSHOT)) {
-      throw LifecycleException.unsupported("snapshot is not supported by " + sb.spec().kind() + " sandboxes");
-    }
-    VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "snapshot"));
-    return snapshots.take(sb, name, dir -> {
-      try {
-        vm.snapshot(dir);
-      } catch (VmmException e) {
-        throw vmmError(sb, "snapshot", e);
-      }
-    });
-  }
-
-  public List<Snapshots.View> listSnapshots(Subject caller, String ref) throws LifecycleException {
-    String sandboxId = ref == null ? null : registry.find(caller, ref).id;
-    return snapshots.list(s -> registry.visible(caller, s.ownerUid()) && (sandboxId == null || s.sandboxId().equals(sandboxId)));
-  }
-
-  /** Every snapshot, for monitoring. */
-  public List<Snapshots.View> allSnapshots() {
-    return snapshots.list(s -> true);
-  }
-
-  /** A new sandbox with the snapshot's spec, launched from the snapshot. */
-  public SandboxView restore(Subject caller, String snapshotRef, String name) throws LifecycleException {
-    Snapshots.Located snap =
-        snapshots.find(snapshotRef, s -> registry.visible(caller, s.view().ownerUid()))
-            .orElseThrow(() -> LifecycleException.notFound(snapshotRef));
-    if (!runner.driver(snap.spec().kind()).features().contains(VmmFeature.SNAPSHOT)) {
-      throw LifecycleException.unsupported("restore is not supported by " + snap.spec().kind() + " sandboxes");
-    }
-    Sandbox sb = prepare(caller, snap.spec().withName(name == null ? "" : name), snap.view().id());
-    changed(sb, sb.transition(SandboxState.STARTING, "restoring snapshot " + snap.view().id(), "restore"));
-    runner.launch(sb, Optional.of(snap.dir()));
-    return view(sb, false);
+  /** Snapshot, list and restore. */
+  public SnapshotOperations snapshots() {
+    return snapshotOps;
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -366,19 +287,7 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   SandboxView view(Sandbox sb, boolean withStats) {
-    SandboxSpec spec = sb.spec();
-    ExitInfo exit = sb.exit();
-    SandboxView.Stats stats = null;
-    if (withStats) {
-      ResourceUsage u = sb.instance().map(vm -> vm.process().usage()).orElse(ResourceUsage.UNKNOWN);
-      TrafficCounters t = sb.networkRecord() == null ? TrafficCounters.UNKNOWN : network.counters(sb.id);
-      stats = new SandboxView.Stats(u.cpuMicros(), u.memoryBytes(), t.txBytes(), t.rxBytes());
-    }
-    return new SandboxView(
-        sb.id, spec.name(), spec.kind(), sb.owner.uid(), sb.state(), sb.reason(),
-        exit == null || exit.status() < 0 ? null : exit.status(),
-        spec.image().isEmpty() ? null : spec.image(), spec.vcpus(), spec.memoryMiB(), spec.egress(),
-        spec.dnsNames(), sb.createdAt, sb.startedAt(), sb.stoppedAt(), sb.networkRecord(), stats);
+    return sb.view(withStats ? network : null);
   }
 
   /** How the last run ended (exit step and console tail), for Get and monitoring. */

@@ -69,6 +69,7 @@ public final class Reconciler {
         reserveUid.accept(p.id(), p.jailUid());
       }
       if (!p.state().isLive()) {
+        ConsoleArchive.load(sb);
         if (p.network() != null) {
           runner.detachNetwork(sb); // recreated by the next Start
           persister.changed(sb, p.state());
@@ -97,6 +98,7 @@ public final class Reconciler {
         runner.detachNetwork(sb);
         SandboxState end = p.state() == SandboxState.STOPPING ? SandboxState.STOPPED : SandboxState.FAILED;
         String why = "workload was gone when the supervisor restarted";
+        ConsoleArchive.load(sb);
         sb.recordExit(new ExitInfo(-1, "gone", why, List.of(), Instant.now().toString()));
         sb.restore(end, why);
         persister.changed(sb, p.state());

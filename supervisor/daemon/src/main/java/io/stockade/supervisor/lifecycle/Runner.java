@@ -170,6 +170,7 @@ final class Runner {
     cleanupDriver(sb);
     try {
       sb.recordExit(new ExitInfo(-1, step, reason, consoleTail.lines().toList(), Instant.now().toString()));
+      ConsoleArchive.save(sb);
       SandboxState from = sb.transition(SandboxState.FAILED, "launch failed at " + step + ": " + reason, "fail");
       persister.changed(sb, from);
     } catch (LifecycleException e) {
@@ -187,13 +188,9 @@ final class Runner {
       if (st != SandboxState.RUNNING && st != SandboxState.PAUSED) {
         return; // a stop in progress (or done) records the end itself
       }
-      boolean clean = vm.guestRequestedShutdown() || (status == 0);
-      target = clean ? SandboxState.STOPPED : SandboxState.FAILED;
-      // A program's own exit is not a guest power-off, whatever the driver calls it.
-      reason =
-          vm.guestRequestedShutdown() && vm.kind() != VmmKind.PROCESS
-              ? "guest powered off"
-              : "exited on its own with status " + status;
+      boolean poweredOff = poweredOff(vm);
+      target = poweredOff || status == 0 ? SandboxState.STOPPED : SandboxState.FAILED;
+      reason = poweredOff ? "guest powered off" : "exited on its own with status " + status;
     }
     finishExit(sb, gen, status, "exited", reason, target);
   }
@@ -232,9 +229,10 @@ final class Runner {
       vm.process().killAll();
       status = waitExit(vm, KILL_WAIT, false);
     }
+    boolean poweredOff = status != null && poweredOff(vm);
     String how =
         switch (step) {
-          case "shutdown" -> "shut down on request";
+          case "shutdown" -> poweredOff ? "guest powered off" : "shut down on request";
           case "sigterm" -> "ended by SIGTERM";
           default -> "killed";
         };
@@ -245,6 +243,14 @@ final class Runner {
       finishExit(sb, gen, status, step, why + " (" + how + ")", SandboxState.STOPPED);
     }
     metrics.stopped(sb.spec().kind(), step, Duration.between(t0, Instant.now()));
+  }
+
+  /**
+   * Whether the guest itself powered off (the VMM saw it). A program's own exit is not a guest
+   * power-off, whatever the process driver reports for it: its status decides.
+   */
+  private static boolean poweredOff(VmInstance vm) {
+    return vm.kind() != VmmKind.PROCESS && vm.guestRequestedShutdown();
   }
 
   /** Waits for the exit status; null after the budget (or at once once hurried, if allowed). */
@@ -274,6 +280,7 @@ final class Runner {
     if (!sb.ended(gen, info)) {
       return;
     }
+    ConsoleArchive.save(sb);
     cleanupDriver(sb);
     detachNetwork(sb);
     try {

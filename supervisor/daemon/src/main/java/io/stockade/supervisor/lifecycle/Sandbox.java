@@ -1,7 +1,10 @@
 package io.stockade.supervisor.lifecycle;
 
 import io.stockade.images.ResolvedImage;
+import io.stockade.supervisor.jail.ResourceUsage;
+import io.stockade.supervisor.net.NetworkManager;
 import io.stockade.supervisor.net.SandboxNetwork;
+import io.stockade.supervisor.net.TrafficCounters;
 import io.stockade.supervisor.vmm.VmInstance;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -64,6 +67,23 @@ final class Sandbox {
     this.networkRecord = p.network();
     this.exit = p.exit();
     this.console = new ConsoleBuffer(consoleLines);
+  }
+
+  /** What callers see; with {@code stats} from the cgroup and the firewall counters when given the network. */
+  SandboxView view(NetworkManager statsFrom) {
+    SandboxSpec spec = spec();
+    ExitInfo exit = exit();
+    SandboxView.Stats stats = null;
+    if (statsFrom != null) {
+      ResourceUsage u = instance().map(vm -> vm.process().usage()).orElse(ResourceUsage.UNKNOWN);
+      TrafficCounters t = networkRecord() == null ? TrafficCounters.UNKNOWN : statsFrom.counters(id);
+      stats = new SandboxView.Stats(u.cpuMicros(), u.memoryBytes(), t.txBytes(), t.rxBytes());
+    }
+    return new SandboxView(
+        id, spec.name(), spec.kind(), owner.uid(), state(), reason(),
+        exit == null || exit.status() < 0 ? null : exit.status(),
+        spec.image().isEmpty() ? null : spec.image(), spec.vcpus(), spec.memoryMiB(), spec.egress(),
+        spec.dnsNames(), createdAt, startedAt(), stoppedAt(), networkRecord(), stats);
   }
 
   synchronized PersistedSandbox persisted() {

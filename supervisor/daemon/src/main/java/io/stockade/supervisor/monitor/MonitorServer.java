@@ -150,7 +150,7 @@ public final class MonitorServer implements AutoCloseable {
       } else if (seg.length == 1) {
         respond(out, 200, "application/json", json.writeValueAsString(Wire.sandbox(v.get())) + "\n");
       } else {
-        var snaps = lifecycle.allSnapshots().stream().filter(s -> s.sandboxId().equals(seg[0])).toList();
+        var snaps = lifecycle.snapshots().all().stream().filter(s -> s.sandboxId().equals(seg[0])).toList();
         respond(out, 200, "application/json", json.writeValueAsString(Wire.snapshots(snaps)) + "\n");
       }
     } else {

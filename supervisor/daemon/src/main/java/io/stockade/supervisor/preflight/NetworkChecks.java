@@ -1,5 +1,9 @@
 package io.stockade.supervisor.preflight;
 
+import io.stockade.supervisor.net.FirewallConflict;
+import io.stockade.supervisor.net.HostFirewallAudit;
+import io.stockade.supervisor.net.NetConfig;
+import io.stockade.supervisor.net.NetworkException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -21,7 +25,7 @@ final class NetworkChecks {
 
   private NetworkChecks() {}
 
-  static List<CheckResult> check(HostRoot host, Optional<Path> netns) {
+  static List<CheckResult> check(HostRoot host, Optional<Path> netns, Optional<NetConfig> network) {
     List<CheckResult> results = new ArrayList<>();
     if (netns.isPresent() && !Files.exists(netns.get())) {
       results.add(
@@ -37,7 +41,7 @@ final class NetworkChecks {
     results.add(tun(host.resolve("/dev/net/tun")));
     results.add(forwarding(netns));
     if (nftWorks) {
-      results.add(forwardDrop(netns));
+      results.addAll(network.isPresent() ? firewallAudit(network.get()) : List.of(forwardDrop(netns)));
     }
     return results;
   }
@@ -111,6 +115,29 @@ final class NetworkChecks {
         "net.ip_forward",
         "net.ipv4.ip_forward=" + value + where + ": sandbox traffic is not routed beyond this host",
         "`" + exec + "`, persisted in /etc/sysctl.d/stockade.conf (preflight never changes it)");
+  }
+
+  /**
+   * The net module's own audit of the namespace sandboxes are routed through: it knows the
+   * interface names and the resolver, so its remedy names the exact rules to add. Read-only.
+   */
+  static List<CheckResult> firewallAudit(NetConfig config) {
+    List<FirewallConflict> conflicts;
+    try {
+      conflicts = HostFirewallAudit.conflicts(config);
+    } catch (NetworkException e) {
+      return List.of(CheckResult.warn("net.firewall", "ruleset unreadable: " + e.getMessage(), "check `nft list ruleset` by hand"));
+    }
+    if (conflicts.isEmpty()) {
+      return List.of(CheckResult.ok("net.firewall", "no chain of another table drops sandbox traffic by default"));
+    }
+    List<CheckResult> out = new ArrayList<>();
+    for (FirewallConflict c : conflicts) {
+      out.add(CheckResult.warn("net.firewall",
+          c.family() + " " + c.table() + " " + c.chain() + " (hook " + c.hook() + ", policy " + c.policy() + ")",
+          c.remedy()));
+    }
+    return out;
   }
 
   private static CheckResult forwardDrop(Optional<Path> netns) {

@@ -42,7 +42,7 @@ public final class Preflight {
     checks.addAll(group("cap", true, () -> CapabilityChecks.check(host)));
     checks.addAll(group("cgroup", true, () -> CgroupChecks.check(host)));
     checks.addAll(group("kernel", true, () -> KernelFeatureChecks.check(host)));
-    checks.addAll(group("net", false, () -> NetworkChecks.check(host, inputs.hostNetns())));
+    checks.addAll(group("net", false, () -> NetworkChecks.check(host, inputs.hostNetns(), inputs.network())));
     checks.addAll(group("vmm", false, () -> VmmBinaryChecks.check(inputs.vmmBinaries(), inputs.neededKinds())));
     checks.addAll(group("storage", true, () -> StorageChecks.check(inputs)));
     return new PreflightReport(checks, probe.verdict());

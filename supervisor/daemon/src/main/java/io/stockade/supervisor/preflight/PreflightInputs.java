@@ -1,5 +1,6 @@
 package io.stockade.supervisor.preflight;
 
+import io.stockade.supervisor.net.NetConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -23,6 +24,8 @@ import java.util.Set;
  * @param rerunBootProbe ignore the cached verdict and probe again
  * @param bootProbeTimeout how long the probe guest may take under KVM before "not usable"
  * @param hostNetns the network namespace sandboxes are routed through (empty = the host's own)
+ * @param network the daemon's network configuration, for the net module's read-only firewall
+ *     audit (empty when networking is disabled or the configuration is not valid)
  */
 public record PreflightInputs(
     Path stateDir,
@@ -36,7 +39,17 @@ public record PreflightInputs(
     Path bootProbeCache,
     boolean rerunBootProbe,
     Duration bootProbeTimeout,
-    Optional<Path> hostNetns) {
+    Optional<Path> hostNetns,
+    Optional<NetConfig> network) {
+
+  /** Without a network configuration: the forward-drop check reads the ruleset itself. */
+  public PreflightInputs(
+      Path stateDir, Path imageDir, Path runDir, Map<String, Path> vmmBinaries, Set<String> neededKinds,
+      Optional<Path> bootProbeKernel, Optional<Path> bootProbeInitrd, String bootProbeReadyLine,
+      Path bootProbeCache, boolean rerunBootProbe, Duration bootProbeTimeout, Optional<Path> hostNetns) {
+    this(stateDir, imageDir, runDir, vmmBinaries, neededKinds, bootProbeKernel, bootProbeInitrd, bootProbeReadyLine,
+        bootProbeCache, rerunBootProbe, bootProbeTimeout, hostNetns, Optional.empty());
+  }
 
   public PreflightInputs {
     Objects.requireNonNull(stateDir, "stateDir");
@@ -48,6 +61,7 @@ public record PreflightInputs(
     Objects.requireNonNull(bootProbeCache, "bootProbeCache");
     Objects.requireNonNull(bootProbeTimeout, "bootProbeTimeout");
     Objects.requireNonNull(hostNetns, "hostNetns (Optional.empty() for the host's own)");
+    Objects.requireNonNull(network, "network (Optional.empty() when disabled)");
     if (bootProbeReadyLine.isBlank()) {
       throw new IllegalArgumentException("bootProbeReadyLine is blank: every line would match");
     }

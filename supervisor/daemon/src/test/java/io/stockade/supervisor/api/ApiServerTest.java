@@ -153,6 +153,22 @@ class ApiServerTest {
   }
 
   @Test
+  void writeConsoleIsStrictAndRefusedForProcessSandboxes() throws Exception {
+    List<JsonNode> r = Varlink.asUser(alice, socket,
+        call("Create", "{\"spec\":{\"kind\":\"process\",\"name\":\"typed\",\"command\":[\"/bin/sleep\",\"30\"]}}"),
+        call("Start", "{\"id\":\"typed\"}"),
+        call("WriteConsole", "{\"id\":\"typed\",\"data\":\"ls\\n\"}"),
+        call("WriteConsole", "{\"id\":\"typed\",\"data\":\"ls\",\"extra\":1}"),
+        call("WriteConsole", "{\"id\":\"typed\"}"),
+        call("Destroy", "{\"id\":\"typed\"}"));
+    assertThat(r.get(1).has("error")).as(r.get(1).toString()).isFalse();
+    assertThat(r.get(2).path("error").asText()).isEqualTo("io.stockade.Supervisor.Unsupported");
+    assertThat(r.get(3).path("error").asText()).isEqualTo("org.varlink.service.InvalidParameter");
+    assertThat(r.get(4).path("parameters").path("parameter").asText()).isEqualTo("data");
+    assertThat(r.get(5).has("error")).isFalse();
+  }
+
+  @Test
   void quotaAndPolicyHold() throws Exception {
     String spec = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"]}}";
     List<JsonNode> r = Varlink.asUser(bob, socket,

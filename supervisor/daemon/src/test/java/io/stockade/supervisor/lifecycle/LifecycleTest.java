@@ -33,13 +33,7 @@ class LifecycleTest {
 
   @AfterEach
   void tearDown() {
-    for (SandboxView v : lc.all()) {
-      try {
-        lc.destroy(ROOT, v.id());
-      } catch (LifecycleException e) {
-        // already gone
-      }
-    }
+    Fixtures.destroyAll(lc);
     lc.close();
     Fixtures.deleteTree(root);
   }
@@ -166,7 +160,7 @@ class LifecycleTest {
     assertThat(lc.pause(ROOT, id).state()).isEqualTo(SandboxState.PAUSED);
     assertThatThrownBy(() -> lc.pause(ROOT, id)).hasMessageContaining("is paused");
     assertThat(lc.resume(ROOT, id).state()).isEqualTo(SandboxState.RUNNING);
-    assertThatThrownBy(() -> lc.snapshot(ROOT, id, "s1"))
+    assertThatThrownBy(() -> lc.snapshots().snapshot(ROOT, id, "s1"))
         .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.UNSUPPORTED));
   }
 

@@ -50,7 +50,7 @@ class NetworkChecksTest {
         inNetns("nft", "add", "chain", "ip", "stkop_engine", "FORWARD",
             "{ type filter hook forward priority 0; policy drop; }");
     assertThat(added.ok()).as(added.describeFailure()).isTrue();
-    List<CheckResult> results = NetworkChecks.check(HostRoot.real(), Optional.of(Path.of("/run/netns", netns)));
+    List<CheckResult> results = NetworkChecks.check(HostRoot.real(), Optional.of(Path.of("/run/netns", netns)), Optional.empty());
     CheckResult drop = PreflightHostTestSupport.named(results, "net.forward_drop");
     assertThat(drop.status()).isEqualTo(Status.WARN);
     assertThat(drop.found()).startsWith("forward-hook chain with policy drop: ip stkop_engine FORWARD (");
@@ -64,6 +64,28 @@ class NetworkChecksTest {
   }
 
   @Test
+  void withTheNetworkConfigTheNetModulesAuditNamesTheRulesToAdd() {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nft")), "nft missing");
+    assertThat(inNetns("nft", "add", "table", "ip", "stkd2_engine").ok()).isTrue();
+    assertThat(inNetns("nft", "add", "chain", "ip", "stkd2_engine", "FORWARD",
+        "{ type filter hook forward priority 0; policy drop; }").ok()).isTrue();
+    io.stockade.supervisor.net.NetConfig config = io.stockade.supervisor.net.NetConfig.defaults(tmp.resolve("net"))
+        .withNames("stkd2", "stkd2tbl").withHostNetns(Path.of("/run/netns", netns));
+    List<CheckResult> results = NetworkChecks.check(HostRoot.real(), Optional.of(Path.of("/run/netns", netns)), Optional.of(config));
+    CheckResult fw = PreflightHostTestSupport.named(results, "net.firewall");
+    assertThat(fw.status()).isEqualTo(Status.WARN);
+    assertThat(fw.found()).isEqualTo("ip stkd2_engine FORWARD (hook forward, policy drop)");
+    assertThat(fw.remedy()).contains("iifname \"stkd2h*\" accept");
+    assertThat(results).noneMatch(r -> r.name().equals("net.forward_drop"));
+
+    assertThat(inNetns("nft", "delete", "table", "ip", "stkd2_engine").ok()).isTrue();
+    CheckResult ok = PreflightHostTestSupport.named(
+        NetworkChecks.check(HostRoot.real(), Optional.of(Path.of("/run/netns", netns)), Optional.of(config)), "net.firewall");
+    assertThat(ok.status()).isEqualTo(Status.OK);
+    assertThat(ok.remedy()).isEmpty();
+  }
+
+  @Test
   void forwardingEnabledAndAcceptPolicyAreOk() {
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nft")), "nft missing");
     Commands.Result sysctl = inNetns("sysctl", "-qw", "net.ipv4.ip_forward=1");
@@ -71,7 +93,7 @@ class NetworkChecksTest {
     assertThat(inNetns("nft", "add", "table", "inet", "stkop_ok").ok()).isTrue();
     assertThat(inNetns("nft", "add", "chain", "inet", "stkop_ok", "stkop_fwd",
         "{ type filter hook forward priority 0; policy accept; }").ok()).isTrue();
-    List<CheckResult> results = NetworkChecks.check(HostRoot.real(), Optional.of(Path.of("/run/netns", netns)));
+    List<CheckResult> results = NetworkChecks.check(HostRoot.real(), Optional.of(Path.of("/run/netns", netns)), Optional.empty());
     assertThat(PreflightHostTestSupport.statusOf(results, "net.ip_forward")).isEqualTo(Status.OK);
     assertThat(PreflightHostTestSupport.statusOf(results, "net.forward_drop")).isEqualTo(Status.OK);
     assertThat(PreflightHostTestSupport.statusOf(results, "net.netns")).isEqualTo(Status.OK);
@@ -80,7 +102,7 @@ class NetworkChecksTest {
   @Test
   void missingConfiguredNetnsFails() {
     Path absent = Path.of("/run/netns", netns + "-absent");
-    List<CheckResult> results = NetworkChecks.check(HostRoot.real(), Optional.of(absent));
+    List<CheckResult> results = NetworkChecks.check(HostRoot.real(), Optional.of(absent), Optional.empty());
     assertThat(results).hasSize(1);
     assertThat(results.get(0).found()).isEqualTo("configured host network namespace " + absent + " missing");
   }

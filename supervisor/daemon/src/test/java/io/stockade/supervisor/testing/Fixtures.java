@@ -54,6 +54,17 @@ public final class Fixtures {
         settings(root, graceful, term), LifecycleMetrics.NONE);
   }
 
+  /** Destroys every sandbox left (test teardown), ignoring those already gone. */
+  public static void destroyAll(Lifecycle lc) {
+    for (io.stockade.supervisor.lifecycle.SandboxView v : lc.all()) {
+      try {
+        lc.destroy(ROOT, v.id());
+      } catch (io.stockade.supervisor.lifecycle.LifecycleException e) {
+        // already gone
+      }
+    }
+  }
+
   public static SandboxSpec process(String name, String... argv) {
     return new SandboxSpec("process", name, null, List.of(argv), 0, 0, null, null, false, 0);
   }

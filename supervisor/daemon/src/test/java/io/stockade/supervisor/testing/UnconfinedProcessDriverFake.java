@@ -30,23 +30,35 @@ import java.util.concurrent.CompletableFuture;
 public final class UnconfinedProcessDriverFake implements VmmDriver {
   private final int uid;
   private final int gid;
+  private final VmmKind kind;
 
   public UnconfinedProcessDriverFake(int uid, int gid) {
+    this(uid, gid, VmmKind.PROCESS);
+  }
+
+  /**
+   * Registered as another kind, the fake plays a VMM whose guest is the command: like QEMU, it
+   * reports a guest power-off once the console shows the kernel's "reboot: Power down".
+   */
+  public UnconfinedProcessDriverFake(int uid, int gid, VmmKind kind) {
     if (uid == 0 || gid == 0) {
       throw new IllegalArgumentException("the fake driver never runs workloads as root");
     }
     this.uid = uid;
     this.gid = gid;
+    this.kind = kind;
   }
 
   @Override
   public VmmKind kind() {
-    return VmmKind.PROCESS;
+    return kind;
   }
 
   @Override
   public Set<VmmFeature> features() {
-    return Set.of(VmmFeature.GRACEFUL_SHUTDOWN, VmmFeature.PAUSE);
+    return kind == VmmKind.PROCESS
+        ? Set.of(VmmFeature.GRACEFUL_SHUTDOWN, VmmFeature.PAUSE)
+        : Set.of(VmmFeature.GRACEFUL_SHUTDOWN, VmmFeature.PAUSE, VmmFeature.CONSOLE_INPUT);
   }
 
   @Override
@@ -63,7 +75,8 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
     pb.environment().clear();
     pb.environment().put("PATH", "/usr/bin:/bin");
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    // Playing a VM, the command's stdin is its console input (a pipe), as a serial port's is.
+    pb.redirectInput(kind == VmmKind.PROCESS ? ProcessBuilder.Redirect.from(new File("/dev/null")) : ProcessBuilder.Redirect.PIPE);
     try {
       Process p = pb.start();
       long start;
@@ -73,7 +86,7 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
         start = 0; // it already exited (and was reaped): onExit tells the rest
       }
       CompletableFuture<Integer> exit = p.onExit().thenApply(Process::exitValue);
-      return new Vm(spec.sandboxId(), new Proc(spec.sandboxId(), p.toHandle(), start, uid, gid, console, exit));
+      return new Vm(kind, spec.sandboxId(), Optional.of(p), new Proc(spec.sandboxId(), p.toHandle(), start, uid, gid, console, exit));
     } catch (IOException e) {
       throw new VmmException("cannot start " + spec.command() + ": " + e.getMessage(), e);
     }
@@ -90,7 +103,7 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
       }
       // Not our child any more: the exit status is unknown, only the exit itself.
       CompletableFuture<Integer> exit = h.get().onExit().thenApply(x -> -1);
-      return Optional.of(new Vm(sandboxId, new Proc(sandboxId, h.get(), start, uid, gid, Path.of(state.get("console")), exit)));
+      return Optional.of(new Vm(kind, sandboxId, Optional.empty(), new Proc(sandboxId, h.get(), start, uid, gid, Path.of(state.get("console")), exit)));
     } catch (RuntimeException | IOException e) {
       return Optional.empty();
     }
@@ -105,11 +118,20 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
     return Long.parseLong(f[19]); // field 22 overall; fields after ")" start at 3
   }
 
-  private record Vm(String sandboxId, Proc proc) implements VmInstance {
+  private record Vm(VmmKind kind, String sandboxId, Optional<Process> child, Proc proc) implements VmInstance {
     @Override
-    public VmmKind kind() {
-      return VmmKind.PROCESS;
+    public void writeConsole(byte[] bytes) throws VmmException {
+      if (kind == VmmKind.PROCESS || child.isEmpty()) {
+        throw VmmException.unsupported(kind, "console input");
+      }
+      try {
+        child.get().getOutputStream().write(bytes);
+        child.get().getOutputStream().flush();
+      } catch (IOException e) {
+        throw new VmmException("console " + sandboxId + ": " + e.getMessage(), e);
+      }
     }
+
 
     @Override
     public JailedProcess process() {
@@ -143,7 +165,14 @@ public final class UnconfinedProcessDriverFake implements VmmDriver {
 
     @Override
     public boolean guestRequestedShutdown() {
-      return false;
+      if (kind == VmmKind.PROCESS) {
+        return false;
+      }
+      try {
+        return Files.readString(proc.consoleFile(), StandardCharsets.UTF_8).contains("reboot: Power down");
+      } catch (IOException e) {
+        return false;
+      }
     }
 
     @Override

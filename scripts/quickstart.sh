@@ -22,7 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "quickstart.sh: run as root (it creates a demo user, network namespaces and starts the supervisor)" >&2
   exit 1
 fi
-for tool in mvn java ip nft socat runuser useradd timeout qemu-system-x86_64; do
+for tool in mvn java ip nft socat runuser useradd setsid timeout qemu-system-x86_64; do
   command -v "$tool" >/dev/null || { echo "quickstart.sh: '$tool' is missing: run scripts/setup-debian.sh first" >&2; exit 1; }
 done
 
@@ -49,8 +49,8 @@ chmod 0755 "$work"
 user="stk-de-$rand"
 host_ns="stk-de-h$rand"       # plays the host for the sandbox networks (network.hostNetns)
 inet_ns="stk-de-i$rand"       # plays the internet: banner servers on ports 8080 and 8081
-net_prefix="stkde${rand:0:4}" # names of the daemon's namespaces and links: ours alone
-net_table="stk_de_$rand"      # the daemon's nftables table (inside $host_ns)
+net_prefix="stk-de${rand:0:3}" # names of the daemon's namespaces and links: ours alone
+net_table="stk-de-$rand"      # the daemon's nftables table (inside $host_ns)
 server=198.51.100.2
 supervisor_pid=""
 vmm_pids=""
@@ -203,7 +203,9 @@ note "network.hostNetns=/run/netns/$host_ns, namePrefix=$net_prefix, hostTable=$
 socket="$work/run/stockade.sock"
 
 step "starting the supervisor (log: $work/supervisor.log)"
-"$repo/scripts/stockade-supervisor" run --config "$work/stockade.json" >"$work/supervisor.log" 2>&1 &
+# A session of its own: a Ctrl-C at this terminal reaches the script (whose trap drains the
+# supervisor with SIGTERM), not the supervisor and its VMMs directly (QEMU exits on SIGINT).
+setsid "$repo/scripts/stockade-supervisor" run --config "$work/stockade.json" >"$work/supervisor.log" 2>&1 </dev/null &
 supervisor_pid=$!
 for _ in $(seq 1 600); do
   [ -S "$socket" ] && break
@@ -217,12 +219,12 @@ note "serving on $socket (pid $supervisor_pid)"
 as_user() {
   printf '$ stockade%s\n' "$(printf ' %q' "$@")"
   local rc=0
-  { timeout 180 runuser -u "$user" -- env STOCKADE_SOCKET="$socket" STOCKADE_JAVA_OPTS="-XX:-UsePerfData" \
+  { timeout --foreground 180 runuser -u "$user" -- env STOCKADE_SOCKET="$socket" STOCKADE_JAVA_OPTS="-XX:-UsePerfData" \
     "$repo/scripts/stockade" "$@" 2>&1 | sed 's/^/    /'; } || rc=$?
   [ "$rc" -eq 0 ] || fail "'stockade $*' exited with status $rc"
 }
 as_user_quiet() {
-  timeout 60 runuser -u "$user" -- env STOCKADE_SOCKET="$socket" STOCKADE_JAVA_OPTS="-XX:-UsePerfData" \
+  timeout --foreground 60 runuser -u "$user" -- env STOCKADE_SOCKET="$socket" STOCKADE_JAVA_OPTS="-XX:-UsePerfData" \
     "$repo/scripts/stockade" "$@"
 }
 # Polls the console until it shows $2 (or $3 seconds pass).

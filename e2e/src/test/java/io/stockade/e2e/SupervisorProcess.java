@@ -47,8 +47,8 @@ final class SupervisorProcess implements AutoCloseable {
    * daemon on the machine (another test class, another module's tests) reconciles them away, and
    * so that what the daemon leaves is recognised by name.
    */
-  final String netPrefix = "stke2" + randomBase36(4);
-  final String netTable = "stk_e2_" + randomBase36(6);
+  final String netPrefix = "stk-e2" + randomBase36(3);
+  final String netTable = "stk-e2-" + randomBase36(6);
   private final Path jar;
   private Process process;
   // Every process the daemon ever had as a descendant: reaped by pid on close if still alive.

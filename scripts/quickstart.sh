@@ -52,6 +52,7 @@ inet_ns="stk-de-i$rand"       # plays the internet: banner servers on ports 8080
 net_prefix="stk-de${rand:0:3}" # names of the daemon's namespaces and links: ours alone
 net_table="stk-de-$rand"      # the daemon's nftables table (inside $host_ns)
 server=198.51.100.2
+uid_first=$((3900000 + (0x${rand:0:3} % 1000) * 256)) # workload uids: a range of this run's own
 supervisor_pid=""
 vmm_pids=""
 
@@ -189,7 +190,7 @@ cat > "$work/stockade.json" <<JSON
   "catalogFiles": ["$image_dir/catalog.json"],
   "defaults": {"readyTimeoutSeconds": 90},
   "stop": {"gracefulSeconds": 20, "termSeconds": 3, "drainSeconds": 20},
-  "uidRange": {"first": 3900000, "count": 256},
+  "uidRange": {"first": $uid_first, "count": 256},
   "network": {
     "hostNetns": "/run/netns/$host_ns",
     "namePrefix": "$net_prefix",

@@ -23,8 +23,7 @@ final class BodyWriter implements HttpResponse.BodySubscriber<Long> {
   private final DownloadProgress progress;
   private final Runnable onBytes;
   private volatile Flow.Subscription subscription;
-  private byte[] buf;
-  private int filled;
+  private ByteBuffer buf;
   private boolean closed; // guarded by this: once set, no callback touches the sink again
 
   BodyWriter(PartialFile sink, String what, DownloadProgress progress, Runnable onBytes) {
@@ -77,12 +76,12 @@ final class BodyWriter implements HttpResponse.BodySubscriber<Long> {
         while (b.hasRemaining()) {
           if (buf == null) {
             buf = sink.buffer();
-            filled = 0;
           }
-          int n = Math.min(b.remaining(), buf.length - filled);
-          b.get(buf, filled, n);
-          filled += n;
-          if (filled == buf.length) {
+          int n = Math.min(b.remaining(), buf.remaining());
+          int limit = b.limit();
+          buf.put(b.limit(b.position() + n));
+          b.limit(limit);
+          if (!buf.hasRemaining()) {
             flush();
           }
         }
@@ -128,19 +127,17 @@ final class BodyWriter implements HttpResponse.BodySubscriber<Long> {
   }
 
   private void flush() throws StoreWriteFailed, AttemptFailed {
-    if (buf == null || filled == 0) {
+    if (buf == null || buf.position() == 0) {
       return;
     }
-    byte[] b = buf;
-    int n = filled;
+    ByteBuffer b = buf.flip();
     buf = null;
-    filled = 0;
-    if (sink.length() + n > sink.expectedSize()) {
+    if (sink.length() + b.remaining() > sink.expectedSize()) {
       sink.recycle(b);
       sink.truncate();
       throw new AttemptFailed("source sends more than the catalog's " + sink.expectedSize() + " bytes", false);
     }
-    sink.write(b, n);
+    sink.write(b);
     progress.update(what, sink.length(), sink.expectedSize());
   }
 

@@ -24,6 +24,8 @@ import java.util.concurrent.Executors;
  * as much CPU as receiving the bytes, so doing both on one thread halves the download rate.
  * Callers take buffers with {@link #buffer()} and hand them back through {@link #write} (or
  * {@link #recycle}); a small pool bounds the memory and makes a slow hasher slow the reader.
+ * The buffers are direct: a socket or file channel reads into them and the file channel writes
+ * from them without the JDK's extra copy through a temporary direct buffer.
  */
 final class PartialFile implements AutoCloseable {
   static final int BUFFER_SIZE = 1 << 20;
@@ -31,10 +33,11 @@ final class PartialFile implements AutoCloseable {
 
   private final Path path;
   private final long expectedSize;
-  private final ArrayBlockingQueue<byte[]> pool = new ArrayBlockingQueue<>(BUFFERS);
+  private final ArrayBlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(BUFFERS);
   private int buffersMade;
   private ExecutorService hasher;
   private FileChannel channel;
+  private DirectWrites direct;
   private MessageDigest digest;
   private long length;
 
@@ -64,7 +67,6 @@ final class PartialFile implements AutoCloseable {
           }
         }
         p.length = have;
-        p.channel.position(have);
       }
     } catch (IOException e) {
       p.close();
@@ -85,20 +87,31 @@ final class PartialFile implements AutoCloseable {
     return path;
   }
 
-  /** A buffer to read into; give it back through {@link #write} or {@link #recycle}. */
-  byte[] buffer() throws InterruptedException {
-    byte[] b = pool.poll();
-    if (b != null) {
-      return b;
-    }
-    if (buffersMade < BUFFERS) {
+  /**
+   * An empty buffer to read into, its limit at {@link #fill()}; give it back through
+   * {@link #write} or {@link #recycle}.
+   */
+  ByteBuffer buffer() throws InterruptedException {
+    ByteBuffer b = pool.poll();
+    if (b == null && buffersMade < BUFFERS) {
       buffersMade++;
-      return new byte[BUFFER_SIZE];
+      b = direct().allocate(BUFFER_SIZE);
+    } else if (b == null) {
+      b = pool.take();
     }
-    return pool.take();
+    return b.clear().limit(fill());
   }
 
-  void recycle(byte[] buf) {
+  /**
+   * How many bytes the next buffer should hold: a whole buffer, except after a resume at an
+   * unaligned length, where one shorter buffer brings the file back to the alignment that lets
+   * every later whole buffer be a direct write.
+   */
+  int fill() {
+    return BUFFER_SIZE - (int) (length % direct().alignment());
+  }
+
+  void recycle(ByteBuffer buf) {
     pool.offer(buf);
   }
 
@@ -107,7 +120,6 @@ final class PartialFile implements AutoCloseable {
     drainHasher();
     try {
       channel.truncate(0);
-      channel.position(0);
     } catch (IOException e) {
       throw new StoreWriteFailed("truncate", path, e);
     }
@@ -115,12 +127,18 @@ final class PartialFile implements AutoCloseable {
     length = 0;
   }
 
-  /** Appends {@code buf[0..n)} and hashes it on the hasher thread, which then recycles it. */
-  void write(byte[] buf, int n) throws StoreWriteFailed {
-    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+  /**
+   * Appends the buffer's remaining bytes and hashes them on the hasher thread, which then
+   * recycles the buffer.
+   */
+  void write(ByteBuffer buf) throws StoreWriteFailed {
+    int n = buf.remaining();
+    ByteBuffer toHash = buf.duplicate();
     try {
-      while (bb.hasRemaining()) {
-        channel.write(bb);
+      if (!direct().write(buf, length)) {
+        for (long at = length; buf.hasRemaining(); ) {
+          at += channel.write(buf, at);
+        }
       }
     } catch (IOException e) {
       recycle(buf);
@@ -135,7 +153,7 @@ final class PartialFile implements AutoCloseable {
       });
     }
     hasher.execute(() -> {
-      digest.update(buf, 0, n);
+      digest.update(toHash);
       pool.offer(buf);
     });
   }
@@ -170,8 +188,18 @@ final class PartialFile implements AutoCloseable {
     StoreLayout.deleteQuietly(path);
   }
 
+  private DirectWrites direct() {
+    if (direct == null) {
+      direct = DirectWrites.open(path, BUFFER_SIZE);
+    }
+    return direct;
+  }
+
   @Override
   public void close() {
+    if (direct != null) {
+      direct.close();
+    }
     if (hasher != null) {
       hasher.shutdownNow();
     }

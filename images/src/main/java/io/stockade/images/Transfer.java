@@ -1,14 +1,15 @@
 package io.stockade.images;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -46,7 +48,13 @@ final class Transfer {
   void fetch(URI url, PartialFile sink, String what, DownloadProgress progress)
       throws AttemptFailed, StoreWriteFailed, InterruptedException {
     switch (url.getScheme().toLowerCase(java.util.Locale.ROOT)) {
-      case "http", "https" -> fetchHttp(url, sink, what, progress);
+      case "http" -> {
+        URI rest = PlainHttpGet.fetch(url, sink, what, progress, options, watchdog);
+        if (rest != null) {
+          fetchHttp(rest, sink, what, progress);
+        }
+      }
+      case "https" -> fetchHttp(url, sink, what, progress);
       case "file" -> fetchFile(url, sink, what, progress);
       default -> throw new AttemptFailed(
           "URL scheme '" + url.getScheme() + "' is not supported: use http, https or file", false);
@@ -71,7 +79,7 @@ final class Transfer {
       throw new AttemptFailed(file + " has " + size + " bytes, the catalog says " + sink.expectedSize(), false);
     }
     sink.truncate(); // a local copy is cheap to redo; resuming it would only add cases
-    try (InputStream in = Files.newInputStream(file)) {
+    try (FileChannel in = FileChannel.open(file)) {
       copy(in, sink, what, progress);
     } catch (IOException e) {
       throw new AttemptFailed("reading " + file + " failed: " + e.getMessage(), true, e);
@@ -92,7 +100,7 @@ final class Transfer {
     BodyWriter writer = new BodyWriter(sink, what, progress, () -> lastByte.set(System.nanoTime()));
     HttpResponse.BodyHandler<Long> handler = info -> {
       try {
-        accept(info, offset, sink, url, what);
+        accept(info.statusCode(), h -> info.headers().firstValue(h), offset, sink, url, what);
         return writer;
       } catch (AttemptFailed | StoreWriteFailed e) {
         refused.set(e);
@@ -148,12 +156,11 @@ final class Transfer {
   }
 
   /** Decides from the status and headers whether the body continues, restarts or is refused. */
-  private static void accept(HttpResponse.ResponseInfo info, long offset, PartialFile sink, URI url, String what)
-      throws AttemptFailed, StoreWriteFailed {
-    int code = info.statusCode();
+  static void accept(int code, Function<String, Optional<String>> header, long offset, PartialFile sink, URI url,
+      String what) throws AttemptFailed, StoreWriteFailed {
     if (code == 206 && offset > 0) {
       try {
-        checkContentRange(info, offset, sink.expectedSize());
+        checkContentRange(header.apply("Content-Range").orElse(""), offset, sink.expectedSize());
       } catch (AttemptFailed f) {
         sink.truncate(); // the server cannot resume this file: the next try starts over
         throw f;
@@ -164,9 +171,9 @@ final class Transfer {
         log.info("{} ignored the Range request; fetching {} from the start", url, what);
         sink.truncate();
       }
-      OptionalLong len = info.headers().firstValueAsLong("Content-Length");
-      if (len.isPresent() && len.getAsLong() != sink.expectedSize()) {
-        throw new AttemptFailed("server sends " + len.getAsLong() + " bytes, the catalog says "
+      Optional<String> len = header.apply("Content-Length");
+      if (len.isPresent() && !len.get().trim().equals(Long.toString(sink.expectedSize()))) {
+        throw new AttemptFailed("server sends " + len.get().trim() + " bytes, the catalog says "
             + sink.expectedSize() + " (another file?)", false);
       }
     } else if (code == 416) {
@@ -177,8 +184,7 @@ final class Transfer {
     }
   }
 
-  private static void checkContentRange(HttpResponse.ResponseInfo r, long offset, long size) throws AttemptFailed {
-    String cr = r.headers().firstValue("Content-Range").orElse("");
+  private static void checkContentRange(String cr, long offset, long size) throws AttemptFailed {
     Matcher m = CONTENT_RANGE.matcher(cr);
     if (!m.matches() || Long.parseLong(m.group(1)) != offset
         || (!m.group(3).equals("*") && Long.parseLong(m.group(3)) != size)) {
@@ -186,36 +192,34 @@ final class Transfer {
     }
   }
 
-  private static void copy(InputStream in, PartialFile sink, String what, DownloadProgress progress)
+  private static void copy(FileChannel in, PartialFile sink, String what, DownloadProgress progress)
       throws IOException, AttemptFailed, StoreWriteFailed, InterruptedException {
     long size = sink.expectedSize();
     progress.update(what, sink.length(), size);
     boolean eof = false;
     while (!eof) {
       // Whole buffers: the hasher gets a few large pieces of work rather than many small ones.
-      byte[] buf = sink.buffer();
-      int n = 0;
+      ByteBuffer buf = sink.buffer();
       IOException failure = null;
       try {
-        while (n < buf.length) {
-          int r = in.read(buf, n, buf.length - n);
-          if (r < 0) {
+        while (buf.hasRemaining()) {
+          if (in.read(buf) < 0) {
             eof = true;
             break;
           }
-          n += r;
         }
       } catch (IOException e) {
         failure = e;
       }
-      if (n == 0) {
+      buf.flip();
+      if (!buf.hasRemaining()) {
         sink.recycle(buf);
-      } else if (sink.length() + n > size) {
+      } else if (sink.length() + buf.remaining() > size) {
         sink.recycle(buf);
         sink.truncate();
         throw new AttemptFailed("source sends more than the catalog's " + size + " bytes", false);
       } else {
-        sink.write(buf, n);
+        sink.write(buf);
         progress.update(what, sink.length(), size);
       }
       if (failure != null) {

@@ -86,8 +86,11 @@ public final class ImagePullBench {
         if (r < rounds - 1) {
           deleteTree(storeDir);
         }
-        System.out.printf(Locale.ROOT, "round %d: curl -o %.0f MiB/s (%.2f CPU s), ImageStore (SHA-256, fsync)"
-            + " %.0f MiB/s (%.2f CPU s, whole JVM)%n", r + 1, curl.get(r), curlCpu, store.get(r), storeCpu);
+        double gib = sizeMib / 1024.0;
+        System.out.printf(Locale.ROOT, "round %d: curl -o %.0f MiB/s (%.2f CPU s/GiB), ImageStore (SHA-256, fsync)"
+            + " %.0f MiB/s (%.2f CPU s/GiB, whole JVM), ratio %.2fx; load %.1f%n", r + 1, curl.get(r), curlCpu / gib,
+            store.get(r), storeCpu / gib, store.get(r) / curl.get(r),
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       }
       double curlMed = median(curl);
       double storeMed = median(store);

@@ -72,8 +72,7 @@ class RealWiringIT {
     daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
         System.getProperty("stockade.supervisorJar"), "run", "--config", config.toString())
         .redirectErrorStream(true).redirectOutput(root.resolve("supervisor.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(40)).until(() -> Files.exists(socket) || !daemon.isAlive());
-    assertThat(daemon.isAlive()).as(() -> read(root.resolve("supervisor.log"))).isTrue();
+    awaitServing(daemon, socket, root.resolve("supervisor.log"));
 
     try (Varlink.Conn rootConn = new Varlink.Conn(socket)) {
       JsonNode pre = rootConn.call(call("Preflight", "{}"));
@@ -159,7 +158,7 @@ class RealWiringIT {
       daemon = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
           System.getProperty("stockade.supervisorJar"), "run", "--config", config.toString())
           .redirectErrorStream(true).redirectOutput(root.resolve("net.log").toFile()).start();
-      await().atMost(Duration.ofSeconds(40)).until(() -> Files.exists(socket) || !daemon.isAlive());
+      awaitServing(daemon, socket, root.resolve("net.log"));
       try (Varlink.Conn c = new Varlink.Conn(socket)) {
         JsonNode created = c.call(call("Create", "{\"spec\":{\"kind\":\"process\",\"name\":\"n\",\"network\":true,"
             + "\"command\":[\"/bin/sh\",\"-c\",\"sleep 300\"],"
@@ -188,6 +187,24 @@ class RealWiringIT {
     try (var s = Files.list(Path.of("/run/netns"))) {
       return s.filter(p -> p.getFileName().toString().startsWith(prefix + "-")).count();
     }
+  }
+
+  /**
+   * Waits until the daemon answers Ping: the socket file appears at bind, before reconcile, so its
+   * existence alone does not mean the daemon will serve (on a loaded machine the gap is seconds).
+   */
+  private static void awaitServing(Process daemon, Path socket, Path log) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      assertThat(daemon.isAlive()).as(() -> "supervisor exited early:\n" + read(log)).isTrue();
+      if (!Files.exists(socket)) {
+        return false;
+      }
+      try (Varlink.Conn c = new Varlink.Conn(socket)) {
+        return c.call(call("Ping", "{}")).has("parameters");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
   }
 
   private static String read(Path p) {

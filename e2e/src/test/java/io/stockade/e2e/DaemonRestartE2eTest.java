@@ -81,6 +81,7 @@ class DaemonRestartE2eTest {
     for (String id : ids) {
       consoles.add(ConsoleFileWatcher.find(system.daemon.jailsDir.resolve(id), "STK-E2-ALIVE"));
     }
+    assertThat(system.sandboxNamespaces()).as("the daemon's spare network slots, before the SIGTERM").isNotEmpty();
     long t0 = System.nanoTime();
     system.daemon.sigterm();
     int status = system.daemon.waitExit(Duration.ofSeconds(SupervisorProcess.DRAIN_SECONDS + 15));
@@ -89,9 +90,9 @@ class DaemonRestartE2eTest {
         .isZero();
     assertThat(took).isLessThan(Duration.ofSeconds(SupervisorProcess.DRAIN_SECONDS));
     assertThat(vmms).as("qemu processes after the drain").noneMatch(ProcessHandle::isAlive);
-    // Not asserted yet: the daemon leaves its network manager's spare slots (namespaces and host
-    // veths) behind on a clean exit (Supervisor.run never closes the NetworkManager); StockadeSystem
-    // removes them. Assert system.sandboxNamespaces() is empty here once the daemon closes it.
+    // A clean exit closes the network manager: no sandbox or spare-slot namespace stays.
+    assertThat(system.sandboxNamespaces()).as("namespaces named %s-* after a clean exit", system.daemon.netPrefix)
+        .isEmpty();
     for (int i = 0; i < ids.size(); i++) {
       assertThat(consoles.get(i).stop()).as("console of %s (%s) during the drain", ids.get(i), consoles.get(i).file())
           .contains("STOCKADE-POWEROFF");

@@ -195,7 +195,7 @@ final class StockadeSystem implements AutoCloseable {
     }
   }
 
-  /** Sandbox namespaces whose veth peer sits in our host namespace: ours, if the daemon left them. */
+  /** Namespaces the daemon left (it removes its own at a clean exit): deleted by name. */
   private void removeSandboxNamespaces() {
     for (String ns : sandboxNamespaces()) {
       System.err.println("stk-e2: removing network namespace the daemon left behind: " + ns);
@@ -204,21 +204,11 @@ final class StockadeSystem implements AutoCloseable {
   }
 
   /**
-   * Namespaces joined to our host namespace by a veth, the fake internet aside: the daemon's
-   * sandbox and spare-slot namespaces (their names carry the network manager's default prefix).
+   * The daemon's sandbox and spare-slot namespaces: named {@code <netPrefix>-<slot>}, a prefix
+   * no other daemon on the machine uses.
    */
   List<String> sandboxNamespaces() {
-    List<String> found = new ArrayList<>();
-    for (String line : Shell.run("ip", "-n", net.hostNs, "-o", "link").out().split("\n")) {
-      int at = line.indexOf(" link-netns ");
-      if (at >= 0) {
-        String ns = line.substring(at + 12).trim().split("\\s+")[0];
-        if (!ns.equals(net.internetNs)) {
-          found.add(ns);
-        }
-      }
-    }
-    return found;
+    return HostTraces.netnsNames().stream().filter(n -> n.startsWith(daemon.netPrefix + "-")).sorted().toList();
   }
 
   private interface Step {

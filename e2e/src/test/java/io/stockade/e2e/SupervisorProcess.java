@@ -41,6 +41,14 @@ final class SupervisorProcess implements AutoCloseable {
   /** The uids the daemon hands to sandboxes: a range of our own, far from other tests and users. */
   final int uidFirst = 3_000_000 + ThreadLocalRandom.current().nextInt(0, 1000) * 256;
   final int uidCount = 256;
+  /**
+   * Names of the daemon's network: its namespaces and links are {@code <netPrefix>-<slot>}, its
+   * nftables table (in the fake host namespace) {@code netTable}. Ours alone, so that no other
+   * daemon on the machine (another test class, another module's tests) reconciles them away, and
+   * so that what the daemon leaves is recognised by name.
+   */
+  final String netPrefix = "stk-e2" + randomBase36(3);
+  final String netTable = "stk-e2-" + randomBase36(6);
   private final Path jar;
   private Process process;
   // Every process the daemon ever had as a descendant: reaped by pid on close if still alive.
@@ -103,6 +111,8 @@ final class SupervisorProcess implements AutoCloseable {
     network.put("hostNetns", net.hostNsPath().toString());
     network.put("addressPool", FakeInternet.POOL);
     network.put("uplink", FakeInternet.UPLINK);
+    network.put("namePrefix", netPrefix);
+    network.put("hostTable", netTable);
     Files.writeString(config, m.writerWithDefaultPrettyPrinter().writeValueAsString(c));
   }
 
@@ -259,6 +269,14 @@ final class SupervisorProcess implements AutoCloseable {
       h.onExit().completeOnTimeout(h, 5, TimeUnit.SECONDS).join();
     }
     TempTree.removeUnlessMounted(root);
+  }
+
+  private static String randomBase36(int chars) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < chars; i++) {
+      b.append(Character.forDigit(ThreadLocalRandom.current().nextInt(36), 36));
+    }
+    return b.toString();
   }
 
   static void sleep(long ms) {

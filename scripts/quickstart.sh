@@ -33,7 +33,8 @@ fail() { echo "quickstart.sh: FAILED: $*" >&2; exit 1; }
 
 if [ "${QUICKSTART_SKIP_BUILD:-0}" != 1 ]; then
   step "building (mvn -q -B -DskipTests package)"
-  mvn -q -B -DskipTests package
+  # -q still prints bare colour resets; strip them (pipefail keeps mvn's status).
+  mvn -q -B -DskipTests package 2>&1 | sed -u 's/\x1b\[0m//g'
 fi
 [ -f supervisor/daemon/target/stockade-supervisor.jar ] && [ -f client/target/stockade-cli.jar ] \
   || fail "the jars are missing: run 'mvn -B -DskipTests package'"

@@ -56,6 +56,7 @@ class DaemonRestartE2eTest {
       ids.add(system.createGuest(0, "drain" + i, "echo STK-E2-ALIVE; exec sleep 100000"));
     }
     // Three TCG boots at once: the daemon starts them in parallel, the machine has the cores.
+    long bootStart = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       List<Future<?>> starts = new ArrayList<>();
@@ -86,6 +87,8 @@ class DaemonRestartE2eTest {
     system.daemon.sigterm();
     int status = system.daemon.waitExit(Duration.ofSeconds(SupervisorProcess.DRAIN_SECONDS + 15));
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    System.out.printf("FIGURE scenario 5: three guests created, started and alive in %d ms; SIGTERM to exit %d ms%n",
+        (t0 - bootStart) / 1_000_000, took.toMillis());
     assertThat(status).as("daemon exit status after SIGTERM (took %s); log:\n%s", took, system.daemon.logTail(40))
         .isZero();
     assertThat(took).isLessThan(Duration.ofSeconds(SupervisorProcess.DRAIN_SECONDS));
@@ -105,9 +108,11 @@ class DaemonRestartE2eTest {
       assertThat(s.state()).as("%s after the drain: %s", id, s.reason()).isEqualTo(SandboxState.STOPPED);
       assertThat(s.reason()).as("stop reason of %s", id).matches(StockadeSystem.GRACEFUL_REASON);
     }
+    long t1 = System.nanoTime();
     for (String id : ids) {
       system.cli(0).json("destroy", id);
     }
+    System.out.printf("FIGURE scenario 5: three destroys %d ms%n", (System.nanoTime() - t1) / 1_000_000);
   }
 
   /** Scenario 7: SIGKILL the daemon under a running guest; the next one reattaches to the same VMM. */

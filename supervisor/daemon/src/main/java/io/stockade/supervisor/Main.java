@@ -90,7 +90,9 @@ public final class Main {
 
   private static int runCommand(SupervisorConfig config, BiFunction<SupervisorConfig, PreflightReport.KvmVerdict, Wiring> wiring)
       throws Exception {
-    Optional<PreflightReport> report = preflight(config, false);
+    // Start-up uses a cached KVM verdict only: probing here would keep the socket closed for the
+    // probe's whole timeout on hosts whose KVM guests hang (measured: 34 s restarts).
+    Optional<PreflightReport> report = preflight(config, false, true);
     PreflightReport.KvmVerdict kvm = PreflightReport.KvmVerdict.UNAVAILABLE;
     if (report.isPresent()) {
       kvm = report.get().kvm();
@@ -108,6 +110,10 @@ public final class Main {
 
   /** Runs preflight; empty when this build has no checks yet (they are not fatal then). */
   static Optional<PreflightReport> preflight(SupervisorConfig c, boolean probeBoot) {
+    return preflight(c, probeBoot, false);
+  }
+
+  static Optional<PreflightReport> preflight(SupervisorConfig c, boolean probeBoot, boolean cachedVerdictOnly) {
     Map<String, Path> bins = new LinkedHashMap<>();
     bins.put("qemu", c.path("vmm.qemu"));
     bins.put("firecracker", c.path("vmm.firecracker"));
@@ -121,7 +127,8 @@ public final class Main {
             c.path("stateDir").resolve("kvm-probe.json"), probeBoot,
             c.seconds("preflight.bootProbeTimeoutSeconds"),
             c.string("network.hostNetns").isEmpty() ? Optional.empty() : Optional.of(Path.of(c.string("network.hostNetns"))),
-            preflightNetwork(c));
+            preflightNetwork(c),
+            cachedVerdictOnly);
     try {
       return Optional.of(Preflight.run(in));
     } catch (UnsupportedOperationException e) {

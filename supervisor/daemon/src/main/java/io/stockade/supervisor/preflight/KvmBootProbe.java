@@ -58,6 +58,12 @@ final class KvmBootProbe {
         return new Outcome(e.verdict(), Optional.of(resultFor(e.verdict(), found)));
       }
     }
+    if (in.bootProbeCachedOnly() && !in.rerunBootProbe()) {
+      return notProbed(
+          "/dev/kvm answers; no boot-probe verdict is cached for kernel " + release + " and " + qemuVersion,
+          "run `stockade-supervisor preflight --probe-boot` once (it caches the verdict for the next"
+              + " start); until then the QEMU driver uses TCG");
+    }
     Outcome outcome = probe(in, host, qemu, kernel.get());
     if (outcome.verdict() == KvmVerdict.USABLE || outcome.verdict() == KvmVerdict.ANSWERS_BUT_GUESTS_HANG) {
       try {

@@ -26,6 +26,9 @@ import java.util.Set;
  * @param hostNetns the network namespace sandboxes are routed through (empty = the host's own)
  * @param network the daemon's network configuration, for the net module's read-only firewall
  *     audit (empty when networking is disabled or the configuration is not valid)
+ * @param bootProbeCachedOnly use a cached boot-probe verdict but never boot a probe guest now
+ *     (the daemon's start: an uncached probe on a host whose KVM guests hang would hold the socket
+ *     closed for the whole probe timeout; `preflight` and the Preflight call do probe)
  */
 public record PreflightInputs(
     Path stateDir,
@@ -40,7 +43,18 @@ public record PreflightInputs(
     boolean rerunBootProbe,
     Duration bootProbeTimeout,
     Optional<Path> hostNetns,
-    Optional<NetConfig> network) {
+    Optional<NetConfig> network,
+    boolean bootProbeCachedOnly) {
+
+  /** Probing allowed when nothing is cached. */
+  public PreflightInputs(
+      Path stateDir, Path imageDir, Path runDir, Map<String, Path> vmmBinaries, Set<String> neededKinds,
+      Optional<Path> bootProbeKernel, Optional<Path> bootProbeInitrd, String bootProbeReadyLine,
+      Path bootProbeCache, boolean rerunBootProbe, Duration bootProbeTimeout, Optional<Path> hostNetns,
+      Optional<NetConfig> network) {
+    this(stateDir, imageDir, runDir, vmmBinaries, neededKinds, bootProbeKernel, bootProbeInitrd, bootProbeReadyLine,
+        bootProbeCache, rerunBootProbe, bootProbeTimeout, hostNetns, network, false);
+  }
 
   /** Without a network configuration: the forward-drop check reads the ruleset itself. */
   public PreflightInputs(
@@ -48,7 +62,7 @@ public record PreflightInputs(
       Optional<Path> bootProbeKernel, Optional<Path> bootProbeInitrd, String bootProbeReadyLine,
       Path bootProbeCache, boolean rerunBootProbe, Duration bootProbeTimeout, Optional<Path> hostNetns) {
     this(stateDir, imageDir, runDir, vmmBinaries, neededKinds, bootProbeKernel, bootProbeInitrd, bootProbeReadyLine,
-        bootProbeCache, rerunBootProbe, bootProbeTimeout, hostNetns, Optional.empty());
+        bootProbeCache, rerunBootProbe, bootProbeTimeout, hostNetns, Optional.empty(), false);
   }
 
   public PreflightInputs {

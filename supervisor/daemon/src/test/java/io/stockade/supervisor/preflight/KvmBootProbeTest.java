@@ -80,6 +80,23 @@ class KvmBootProbeTest {
   }
 
   @Test
+  void cachedOnlyModeBootsNothingWhenNoVerdictIsCached() throws Exception {
+    assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86_64 missing");
+    Path garbage = Files.writeString(tmp.resolve("stk-op-cached-only-vmlinuz"), "not a kernel");
+    PreflightInputs in = new PreflightInputs(
+        tmp, tmp, tmp, Map.of("qemu", QEMU), Set.of("qemu"), Optional.of(garbage), Optional.empty(), "STOCKADE-READY",
+        tmp.resolve("cache/kvm-probe.json"), false, Duration.ofSeconds(20), Optional.empty(), Optional.empty(), true);
+    long t0 = System.nanoTime();
+    KvmBootProbe.Outcome o = KvmBootProbe.run(in, HostRoot.real(), true);
+    // A probe of this file would have booted QEMU and reported "inconclusive"; cached-only must not.
+    assertThat(o.verdict()).isEqualTo(KvmVerdict.ANSWERS_NOT_PROBED);
+    assertThat(o.result().orElseThrow().found()).contains("no boot-probe verdict is cached");
+    assertThat(o.result().orElseThrow().remedy()).contains("--probe-boot");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    assertThat(Files.exists(tmp.resolve("cache/kvm-probe.json"))).isFalse();
+  }
+
+  @Test
   void timeoutKillsTheGuestForCertain() {
     assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86_64 missing");
     Path kernel = IMAGE.resolve("vmlinuz");

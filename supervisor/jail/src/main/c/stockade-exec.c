@@ -671,6 +671,10 @@ static int pooled_main(int argc, char **argv) {
 int main(int argc, char **argv) {
   struct timespec started;
   clock_gettime(CLOCK_MONOTONIC, &started);
+  /* A session of its own: a terminal's Ctrl-C (SIGINT to the foreground process group) must reach
+   * the supervisor, which drains gracefully, not the VMM directly. EPERM means we already lead a
+   * session (a pooled stage that re-executed itself): nothing to do. */
+  (void)setsid();
   if (argc > 1 && !strcmp(argv[1], "--pooled")) return pooled_main(argc, argv);
   /* The status pipe arrives as stdout; park it on fd 3, close-on-exec, and silence fd 1. */
   if (dup3(1, STATUS_FD, O_CLOEXEC) < 0) return 125;

@@ -75,6 +75,8 @@ class ConfinementTest {
     assertThat(Files.readString(Path.of("/proc/" + p.pid() + "/cgroup"))).containsPattern("memory:.*/" + p.sandboxId() + "\n");
     assertThat(p.usage().pids()).isGreaterThanOrEqualTo(2);
     assertThat(p.usage().memoryBytes()).isGreaterThan(0);
+    // A session of its own: a terminal's Ctrl-C aimed at the supervisor never reaches the VMM.
+    assertThat(session(p.pid())).isEqualTo(p.pid()).isNotEqualTo(session(ProcessHandle.current().pid()));
     p.killAll();
     assertThat(JailTestSupport.await(p)).isEqualTo(137);
   }
@@ -122,5 +124,12 @@ class ConfinementTest {
     p.signal(9);
     assertThat(JailTestSupport.await(p)).isEqualTo(137);
     Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> ProcStat.startTime(workload).isEmpty());
+  }
+
+  /** Field 6 of /proc/PID/stat, counted after the parenthesised command name. */
+  private static long session(long pid) throws java.io.IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[3]);
   }
 }

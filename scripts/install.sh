@@ -154,8 +154,7 @@ fi
 cat <<EOT
 
 Stockade is installed. Next steps:
-  1. Check the host:          $prefix/libexec/stockade/stockade-supervisor preflight --probe-boot
-                              (boots a probe guest under KVM once; the daemon uses the cached verdict)
+  1. Check the host:          $prefix/libexec/stockade/stockade-supervisor preflight
      (add --probe-boot once an image is built to learn whether KVM boots guests here)
   2. Write policy:            $etc/policy.d/*.json (root-owned; see docs/operations.md)
   3. Let users in:            usermod -aG stockade USER   (members may use the API socket)

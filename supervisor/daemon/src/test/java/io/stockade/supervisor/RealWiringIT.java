@@ -143,7 +143,7 @@ class RealWiringIT {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) && Files.isExecutable(Path.of("/usr/sbin/nft")), "needs ip and nft");
     String r = TestUsers.random().substring(0, 5);
     String ns = "stk-dm-h" + r;
-    String prefix = "d" + r;
+    String prefix = "stkd" + r; // at most 9 characters; "stk" so leftovers are recognisable
     TestUsers.run("ip", "netns", "add", ns); // the "host" side lives in a namespace of our own
     try {
       Path socket = root.resolve("net.sock");
@@ -179,6 +179,15 @@ class RealWiringIT {
       assertThat(daemon.exitValue()).isZero();
       assertThat(slots(prefix)).as(() -> read(root.resolve("net.log"))).isZero();
     } finally {
+      // Even when an assertion failed midway: no daemon, no slot namespace of ours, no host side.
+      if (daemon != null && daemon.isAlive()) {
+        daemon.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+      }
+      try (var s = Files.list(Path.of("/run/netns"))) {
+        for (Path slot : s.filter(p -> p.getFileName().toString().startsWith(prefix + "-")).toList()) {
+          TestUsers.run("ip", "netns", "del", slot.getFileName().toString());
+        }
+      }
       TestUsers.run("ip", "netns", "del", ns);
     }
   }

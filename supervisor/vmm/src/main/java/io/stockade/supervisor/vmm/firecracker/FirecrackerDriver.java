@@ -1,13 +1,10 @@
 package io.stockade.supervisor.vmm.firecracker;
 
 import io.stockade.images.DiskFormat;
-import io.stockade.images.ImageException;
 import io.stockade.images.ImageResolver;
 import io.stockade.images.ResolvedImage;
-import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailSpec;
-import io.stockade.supervisor.jail.SystemMounts;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
@@ -16,25 +13,22 @@ import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmFeature;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.support.ApiSocket;
-import io.stockade.supervisor.vmm.support.ConsoleLog;
-import io.stockade.supervisor.vmm.support.DiskCopy;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
 import io.stockade.supervisor.vmm.support.LaunchSteps;
-import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.SnapshotManifest;
 import io.stockade.supervisor.vmm.support.UnixHttpClient;
 import io.stockade.supervisor.vmm.support.VersionProbe;
+import io.stockade.supervisor.vmm.support.VmDisks;
+import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs Firecracker in a jail and configures it through its API socket: logger, metrics,
@@ -52,14 +46,13 @@ public final class FirecrackerDriver implements VmmDriver {
   static final String SNAPSHOT_DIR = "/snapshot";
 
   private final JailLauncher jail;
-  private final ImageResolver images;
   private final Path binary;
   private final FirecrackerOptions options;
-  private final Map<String, Path> disks = new ConcurrentHashMap<>();
+  private final VmDisks disks;
 
   private FirecrackerDriver(JailLauncher jail, ImageResolver images, Path binary, FirecrackerOptions options) {
     this.jail = jail;
-    this.images = images;
+    this.disks = VmDisks.of(jail, images);
     this.binary = binary;
     this.options = options;
   }
@@ -86,91 +79,48 @@ public final class FirecrackerDriver implements VmmDriver {
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
     String id = spec.sandboxId();
-    ResolvedImage image = spec.image().orElseThrow(() -> new VmmException("launch " + id + ": a firecracker sandbox needs an image"));
-    if (!image.vmmKinds().isEmpty() && !image.vmmKinds().contains("firecracker")) {
-      throw new VmmException("launch " + id + ": image " + image.name() + " boots only on " + image.vmmKinds()
-          + " (Firecracker needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES)");
-    }
-    Optional<SnapshotManifest> restore = Optional.empty();
-    if (spec.restoreFrom().isPresent()) {
-      SnapshotManifest m = SnapshotManifest.read(spec.restoreFrom().get(), "firecracker");
-      m.requireShape(id, spec.vcpus(), spec.memoryMiB(), spec.network().isPresent());
-      restore = Optional.of(m);
+    ResolvedImage image = LaunchSteps.requireImage(spec, "firecracker",
+        " (Firecracker needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES)");
+    boolean restore = spec.restoreFrom().isPresent();
+    if (restore) {
+      SnapshotManifest.read(spec.restoreFrom().get(), "firecracker")
+          .requireShape(id, spec.vcpus(), spec.memoryMiB(), spec.network().isPresent());
     }
     Path disk = null;
     try {
       Files.createDirectories(spec.sandboxDir());
-      disk = prepareDisk(spec, image, restore.isPresent());
-      JailedProcess process = launchJail(jailSpec(spec, image, disk));
+      disk = disks.prepare(spec, image, DiskFormat.RAW,
+          spec.restoreFrom().map(d -> d.resolve("disk.raw")).filter(Files::exists));
+      JailedProcess process = LaunchSteps.startJail(jail, jailSpec(spec, image, disk));
       try {
-        FirecrackerApi api = configure(spec, image, disk, process, restore.isPresent());
-        FirecrackerInstance vm = new FirecrackerInstance(process, api, FirecrackerInstance.Setup.of(spec, image, disk));
-        if (restore.isEmpty()) {
+        FirecrackerApi api = configure(spec, image, disk, process, restore);
+        FirecrackerInstance vm = new FirecrackerInstance(process, api, VmSetup.of(spec, image, disk));
+        if (!restore) {
           LaunchSteps.awaitReady(id, "firecracker", vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
         }
         return vm;
       } catch (VmmException e) {
-        String tail = ConsoleLog.tail(process.consoleFile(), 30);
-        LaunchSteps.abandon(jail, process);
-        throw new VmmException(e.getMessage() + (tail.isBlank() ? "" : "\n[console]\n" + tail), e, false, tail);
+        throw LaunchSteps.failed(jail, process, "firecracker", process.consoleFile(), e);
       }
     } catch (VmmException e) {
-      removeDisk(id, disk);
+      disks.remove(id, disk);
       throw e;
     } catch (IOException e) {
-      removeDisk(id, disk);
+      disks.remove(id, disk);
       throw new VmmException("launch " + id + ": cannot create " + spec.sandboxDir() + ": " + e.getMessage(), e);
     }
   }
 
-  private Path prepareDisk(LaunchSpec spec, ResolvedImage image, boolean restore) throws VmmException {
-    Path disk;
-    if (restore) {
-      Path saved = spec.restoreFrom().get().resolve("disk.raw");
-      if (!Files.exists(saved)) {
-        return null;
-      }
-      disk = spec.sandboxDir().resolve("disk.raw");
-      DiskCopy.copy(saved, disk);
-    } else if (image.rootfs().isPresent()) {
-      try {
-        disk = images.createWritableDisk(image, spec.sandboxId(), spec.sandboxDir(), DiskFormat.RAW);
-      } catch (ImageException e) {
-        throw new VmmException("launch " + spec.sandboxId() + ": writable disk: " + e.getMessage(), e);
-      }
-    } else {
-      return null;
-    }
-    disks.put(spec.sandboxId(), disk);
-    SandboxFiles.giveToSandbox(jail, spec.sandboxId(), disk);
-    return disk;
-  }
-
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk) {
-    List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
-    mounts.add(new JailSpec.Mount(image.kernel(), KERNEL, false));
-    image.initrd().ifPresent(i -> mounts.add(new JailSpec.Mount(i, INITRD, false)));
+    List<JailSpec.Mount> mounts = LaunchSteps.bootMounts(image, KERNEL, INITRD);
     if (disk != null) {
       mounts.add(new JailSpec.Mount(disk, DISK, true));
     }
     spec.restoreFrom().ifPresent(d -> mounts.add(new JailSpec.Mount(d, SNAPSHOT_DIR, false)));
-    List<String> devices = new ArrayList<>(List.of("kvm", "null", "urandom"));
-    if (spec.network().isPresent()) {
-      devices.add("net/tun");
-    }
     List<String> argv = List.of("firecracker", "--api-sock", API_SOCKET, "--id", spec.sandboxId());
-    long memoryBytes = (spec.memoryMiB() + options.overheadMiB()) * 1024 * 1024;
-    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, 128, 1024, 0);
-    return new JailSpec(spec.sandboxId(), binary, argv, Map.of(), mounts, devices,
-        spec.network().map(n -> n.netnsPath()), limits, "firecracker", false, "/");
-  }
-
-  private JailedProcess launchJail(JailSpec spec) throws VmmException {
-    try {
-      return jail.launch(spec);
-    } catch (JailException e) {
-      throw new VmmException("launch " + spec.sandboxId() + ": jail step " + e.step() + " failed: " + e.getMessage(), e);
-    }
+    // No user namespace: as Firecracker's own jailer runs it.
+    return LaunchSteps.vmmJail(spec, binary, argv, mounts, LaunchSteps.devices(true, spec.network().isPresent()),
+        options.overheadMiB(), 128, "firecracker", false);
   }
 
   private FirecrackerApi configure(LaunchSpec spec, ResolvedImage image, Path disk, JailedProcess p, boolean restore)
@@ -207,25 +157,19 @@ public final class FirecrackerDriver implements VmmDriver {
     return api;
   }
 
-  private void removeDisk(String id, Path disk) {
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-      disks.remove(id, disk);
-      images.release(id);
-    }
-  }
-
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
     try {
-      Optional<JailedProcess> p = jail.reattach(sandboxId, Long.parseLong(state.get("pid")), Long.parseLong(state.get("startTime")));
+      Optional<JailedProcess> p = LaunchSteps.reattach(jail, sandboxId, state);
       if (p.isEmpty()) {
         return Optional.empty();
       }
       UnixHttpClient http = UnixHttpClient.of(p.get().rootDir().resolve("run/firecracker.sock"), options.controlTimeout());
       UnixHttpClient.Response info = ApiSocket.await(http, "/", p.get().onExit(), Duration.ofSeconds(5), "firecracker");
       FirecrackerApi api = FirecrackerApi.connect(http, new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.body()));
-      return Optional.of(new FirecrackerInstance(p.get(), api, FirecrackerInstance.Setup.fromState(sandboxId, state)));
+      VmSetup setup = VmSetup.fromState(sandboxId, state);
+      disks.remember(sandboxId, setup.disk());
+      return Optional.of(new FirecrackerInstance(p.get(), api, setup));
     } catch (VmmException | IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -233,11 +177,6 @@ public final class FirecrackerDriver implements VmmDriver {
 
   @Override
   public void cleanup(String sandboxId) {
-    jail.cleanup(sandboxId);
-    Path disk = disks.remove(sandboxId);
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-    }
-    images.release(sandboxId);
+    disks.cleanup(sandboxId);
   }
 }

@@ -1,50 +1,28 @@
 package io.stockade.supervisor.vmm.cloudhypervisor;
 
 import io.stockade.supervisor.jail.JailedProcess;
-import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmKind;
-import io.stockade.supervisor.vmm.support.DiskCopy;
+import io.stockade.supervisor.vmm.support.JailedVm;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
-import io.stockade.supervisor.vmm.support.SnapshotManifest;
 import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /** A running cloud-hypervisor VM; its serial console is a file CH writes in the jail's run dir. */
-final class CloudHypervisorInstance implements VmInstance {
-  private final JailedProcess process;
+final class CloudHypervisorInstance extends JailedVm {
   private final CloudHypervisorApi api;
-  private final VmSetup setup;
 
   CloudHypervisorInstance(JailedProcess process, CloudHypervisorApi api, VmSetup setup) {
-    this.process = process;
+    super(VmmKind.CLOUD_HYPERVISOR, process, setup);
     this.api = api;
-    this.setup = setup;
     process.onExit().thenRun(() -> SandboxFiles.deleteQuietly(process.rootDir().resolve("run/cloud-hypervisor.sock")));
-  }
-
-  @Override
-  public String sandboxId() {
-    return setup.sandboxId();
-  }
-
-  @Override
-  public VmmKind kind() {
-    return VmmKind.CLOUD_HYPERVISOR;
-  }
-
-  @Override
-  public JailedProcess process() {
-    return process;
   }
 
   @Override
@@ -95,13 +73,7 @@ final class CloudHypervisorInstance implements VmInstance {
           files.add(f.getFileName().toString());
         }
       }
-      if (setup.disk() != null) {
-        DiskCopy.copy(setup.disk(), directory.resolve("disk.raw"));
-        files.add("disk.raw");
-      }
-      new SnapshotManifest(SnapshotManifest.FORMAT, "cloud-hypervisor", api.version(), setup.imageName(),
-          setup.imageVersion(), setup.vcpus(), setup.memoryMiB(), setup.network(), files, Instant.now().toString())
-          .write(directory);
+      setup.finishSnapshot(directory, "cloud-hypervisor", api.version(), files);
     } catch (IOException e) {
       throw new VmmException("snapshot " + sandboxId() + ": cannot move the snapshot into " + directory + ": " + e.getMessage(), e);
     } finally {
@@ -110,17 +82,6 @@ final class CloudHypervisorInstance implements VmInstance {
         api.resume();
       }
     }
-  }
-
-  @Override
-  public CompletableFuture<Integer> onExit() {
-    return process.onExit();
-  }
-
-  @Override
-  public boolean guestRequestedShutdown() {
-    Integer status = process.onExit().getNow(null);
-    return status != null && status == 0;
   }
 
   @Override

@@ -1,51 +1,28 @@
 package io.stockade.supervisor.vmm.firecracker;
 
 import io.stockade.supervisor.jail.JailedProcess;
-import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmKind;
-import io.stockade.supervisor.vmm.support.DiskCopy;
+import io.stockade.supervisor.vmm.support.JailedVm;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
-import io.stockade.supervisor.vmm.support.SnapshotManifest;
 import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /** A running Firecracker microVM. Its serial console is Firecracker's stdout: the jail's console file. */
-final class FirecrackerInstance implements VmInstance {
-  private final JailedProcess process;
+final class FirecrackerInstance extends JailedVm {
   private final FirecrackerApi api;
-  private final VmSetup setup;
 
   FirecrackerInstance(JailedProcess process, FirecrackerApi api, VmSetup setup) {
-    this.process = process;
+    super(VmmKind.FIRECRACKER, process, setup);
     this.api = api;
-    this.setup = setup;
     // Firecracker exits 143 on SIGTERM without removing its API socket; a later launch or a
     // reattach must not mistake the stale socket for a live API.
     process.onExit().thenRun(() -> SandboxFiles.deleteQuietly(process.rootDir().resolve("run/firecracker.sock")));
-  }
-
-  @Override
-  public String sandboxId() {
-    return setup.sandboxId();
-  }
-
-  @Override
-  public VmmKind kind() {
-    return VmmKind.FIRECRACKER;
-  }
-
-  @Override
-  public JailedProcess process() {
-    return process;
   }
 
   /** Ctrl-Alt-Del through the i8042 controller: the guest's reboot path, which Firecracker turns into exit. */
@@ -82,14 +59,7 @@ final class FirecrackerInstance implements VmInstance {
       Files.move(run.resolve("snapshot.mem"), directory.resolve("memory.bin"), StandardCopyOption.REPLACE_EXISTING);
       SandboxFiles.readableBySandboxes(directory.resolve("vm.state"));
       SandboxFiles.readableBySandboxes(directory.resolve("memory.bin"));
-      List<String> files = new ArrayList<>(List.of("vm.state", "memory.bin"));
-      if (setup.disk() != null) {
-        DiskCopy.copy(setup.disk(), directory.resolve("disk.raw"));
-        files.add("disk.raw");
-      }
-      new SnapshotManifest(SnapshotManifest.FORMAT, "firecracker", api.vmmVersion(), setup.imageName(),
-          setup.imageVersion(), setup.vcpus(), setup.memoryMiB(), setup.network(), files, Instant.now().toString())
-          .write(directory);
+      setup.finishSnapshot(directory, "firecracker", api.vmmVersion(), List.of("vm.state", "memory.bin"));
     } catch (IOException e) {
       throw new VmmException("snapshot " + sandboxId() + ": cannot move the snapshot into " + directory + ": " + e.getMessage(), e);
     } finally {
@@ -99,18 +69,6 @@ final class FirecrackerInstance implements VmInstance {
         api.patchVm("Resumed");
       }
     }
-  }
-
-  @Override
-  public CompletableFuture<Integer> onExit() {
-    return process.onExit();
-  }
-
-  /** Firecracker exits 0 when the guest shut itself down (reboot and power-off both end the VMM). */
-  @Override
-  public boolean guestRequestedShutdown() {
-    Integer status = process.onExit().getNow(null);
-    return status != null && status == 0;
   }
 
   @Override

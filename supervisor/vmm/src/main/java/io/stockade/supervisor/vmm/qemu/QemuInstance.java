@@ -3,9 +3,9 @@ package io.stockade.supervisor.vmm.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailedProcess;
-import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmKind;
+import io.stockade.supervisor.vmm.support.JailedVm;
 import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.FileOutputStream;
@@ -20,14 +20,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A running QEMU microvm: lifecycle over QMP, console over the serial socket. */
-final class QemuInstance implements VmInstance {
+final class QemuInstance extends JailedVm {
   private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(5);
-  private final JailedProcess process;
-  private final VmSetup setup;
   /** The guest's kernel command line, which a restore must keep (the manifest records it). */
   private final String kernelCommandLine;
   private final QmpClient qmp;
@@ -36,8 +33,7 @@ final class QemuInstance implements VmInstance {
 
   private QemuInstance(JailedProcess process, VmSetup setup, String kernelCommandLine, QmpClient qmp,
       AtomicBoolean guestShutdown) {
-    this.process = process;
-    this.setup = setup;
+    super(VmmKind.QEMU, process, setup);
     this.kernelCommandLine = kernelCommandLine;
     this.qmp = qmp;
     this.guestShutdown = guestShutdown;
@@ -69,21 +65,6 @@ final class QemuInstance implements VmInstance {
     } catch (VmmException | RuntimeException e) {
       return Optional.empty();
     }
-  }
-
-  @Override
-  public String sandboxId() {
-    return setup.sandboxId();
-  }
-
-  @Override
-  public VmmKind kind() {
-    return VmmKind.QEMU;
-  }
-
-  @Override
-  public JailedProcess process() {
-    return process;
   }
 
   @Override
@@ -221,11 +202,6 @@ final class QemuInstance implements VmInstance {
       }
     }
     throw new VmmException(what + " " + sandboxId() + ": migration did not finish within " + MIGRATION_TIMEOUT);
-  }
-
-  @Override
-  public CompletableFuture<Integer> onExit() {
-    return process.onExit();
   }
 
   @Override

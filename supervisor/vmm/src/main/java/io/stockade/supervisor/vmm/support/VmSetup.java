@@ -3,8 +3,12 @@ package io.stockade.supervisor.vmm.support;
 import io.stockade.images.ResolvedImage;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.LaunchSpec;
+import io.stockade.supervisor.vmm.VmmException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,5 +46,20 @@ public record VmSetup(String sandboxId, int vcpus, long memoryMiB, String imageN
     s.put("imageVersion", imageVersion);
     s.put("network", Boolean.toString(network));
     return s;
+  }
+
+  /**
+   * Ends a Firecracker or cloud-hypervisor snapshot whose VMM files ({@code files}) are already in
+   * {@code directory}: a sparse copy of the disk as {@code disk.raw} (the guest is paused), then
+   * the manifest naming them all.
+   */
+  public void finishSnapshot(Path directory, String vmm, String vmmVersion, List<String> files) throws VmmException {
+    List<String> all = new ArrayList<>(files);
+    if (disk != null) {
+      DiskCopy.copy(disk, directory.resolve("disk.raw"));
+      all.add("disk.raw");
+    }
+    new SnapshotManifest(SnapshotManifest.FORMAT, vmm, vmmVersion, imageName, imageVersion, vcpus, memoryMiB, network,
+        all, Instant.now().toString()).write(directory);
   }
 }

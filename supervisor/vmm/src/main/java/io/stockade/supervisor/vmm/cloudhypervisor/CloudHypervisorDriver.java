@@ -86,30 +86,17 @@ public final class CloudHypervisorDriver implements VmmDriver {
       SnapshotManifest.read(spec.restoreFrom().get(), "cloud-hypervisor")
           .requireShape(id, spec.vcpus(), spec.memoryMiB(), spec.network().isPresent());
     }
-    Path disk = null;
-    try {
-      Files.createDirectories(spec.sandboxDir());
-      // Raw: a qcow2 overlay would need backing_files=on, which older releases lack.
-      disk = disks.prepare(spec, image, DiskFormat.RAW,
-          spec.restoreFrom().map(d -> d.resolve("disk.raw")).filter(Files::exists));
-      JailedProcess process = LaunchSteps.startJail(jail, jailSpec(spec, image, disk));
-      try {
-        CloudHypervisorApi api = configure(spec, image, disk, process);
-        CloudHypervisorInstance vm = new CloudHypervisorInstance(process, api, VmSetup.of(spec, image, disk));
-        if (!restore) {
-          LaunchSteps.awaitReady(id, "cloud-hypervisor", vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
-        }
-        return vm;
-      } catch (VmmException e) {
-        throw LaunchSteps.failed(jail, process, "cloud-hypervisor", process.rootDir().resolve("run/console.log"), e);
-      }
-    } catch (VmmException e) {
-      disks.remove(id, disk);
-      throw e;
-    } catch (IOException e) {
-      disks.remove(id, disk);
-      throw new VmmException("launch " + id + ": cannot prepare " + spec.sandboxDir() + ": " + e.getMessage(), e);
-    }
+    // Raw: a qcow2 overlay would need backing_files=on, which older releases lack.
+    return disks.launchWith(spec, image, DiskFormat.RAW,
+        spec.restoreFrom().map(d -> d.resolve("disk.raw")).filter(Files::exists),
+        disk -> LaunchSteps.inJail(jail, jailSpec(spec, image, disk), "cloud-hypervisor", "run/console.log", process -> {
+          CloudHypervisorInstance vm = new CloudHypervisorInstance(process, configure(spec, image, disk, process),
+              VmSetup.of(spec, image, disk));
+          if (!restore) {
+            LaunchSteps.awaitReady(spec, image, "cloud-hypervisor", vm);
+          }
+          return vm;
+        }));
   }
 
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk) throws IOException {

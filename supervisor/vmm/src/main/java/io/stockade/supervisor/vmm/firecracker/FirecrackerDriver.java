@@ -86,29 +86,16 @@ public final class FirecrackerDriver implements VmmDriver {
       SnapshotManifest.read(spec.restoreFrom().get(), "firecracker")
           .requireShape(id, spec.vcpus(), spec.memoryMiB(), spec.network().isPresent());
     }
-    Path disk = null;
-    try {
-      Files.createDirectories(spec.sandboxDir());
-      disk = disks.prepare(spec, image, DiskFormat.RAW,
-          spec.restoreFrom().map(d -> d.resolve("disk.raw")).filter(Files::exists));
-      JailedProcess process = LaunchSteps.startJail(jail, jailSpec(spec, image, disk));
-      try {
-        FirecrackerApi api = configure(spec, image, disk, process, restore);
-        FirecrackerInstance vm = new FirecrackerInstance(process, api, VmSetup.of(spec, image, disk));
-        if (!restore) {
-          LaunchSteps.awaitReady(id, "firecracker", vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
-        }
-        return vm;
-      } catch (VmmException e) {
-        throw LaunchSteps.failed(jail, process, "firecracker", process.consoleFile(), e);
-      }
-    } catch (VmmException e) {
-      disks.remove(id, disk);
-      throw e;
-    } catch (IOException e) {
-      disks.remove(id, disk);
-      throw new VmmException("launch " + id + ": cannot create " + spec.sandboxDir() + ": " + e.getMessage(), e);
-    }
+    return disks.launchWith(spec, image, DiskFormat.RAW,
+        spec.restoreFrom().map(d -> d.resolve("disk.raw")).filter(Files::exists),
+        disk -> LaunchSteps.inJail(jail, jailSpec(spec, image, disk), "firecracker", "", process -> {
+          FirecrackerInstance vm = new FirecrackerInstance(process, configure(spec, image, disk, process, restore),
+              VmSetup.of(spec, image, disk));
+          if (!restore) {
+            LaunchSteps.awaitReady(spec, image, "firecracker", vm);
+          }
+          return vm;
+        }));
   }
 
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk) {

@@ -5,7 +5,6 @@ import io.stockade.images.ImageResolver;
 import io.stockade.images.ResolvedImage;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailSpec;
-import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmDriver;
@@ -18,8 +17,6 @@ import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.VersionProbe;
 import io.stockade.supervisor.vmm.support.VmDisks;
 import io.stockade.supervisor.vmm.support.VmSetup;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -67,45 +64,30 @@ public final class QemuDriver implements VmmDriver {
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
     ResolvedImage image = LaunchSteps.requireImage(spec, "qemu", "");
-    Optional<QemuSnapshot.Manifest> restore = Optional.empty();
-    if (spec.restoreFrom().isPresent()) {
-      restore = Optional.of(checkRestorable(spec, QemuSnapshot.readManifest(spec.restoreFrom().get())));
-    }
-    Path disk = null;
-    try {
-      Files.createDirectories(spec.sandboxDir());
-      disk = disks.prepare(spec, image, DiskFormat.QCOW2, restore.filter(QemuSnapshot.Manifest::disk)
-          .map(m -> spec.restoreFrom().get().resolve(QemuSnapshot.DISK)));
-      String cmdline =
-          restore.isPresent()
-              ? restore.get().kernelCommandLine()
-              : GuestCommandLine.build(image.kernelCommandLine(), options.tscKhz(), spec.network(), spec.command());
-      JailSpec jailSpec = jailSpec(spec, image, disk, cmdline, restore.isPresent());
-      JailedProcess process = LaunchSteps.startJail(jail, jailSpec);
-      QemuInstance vm = null;
-      try {
-        vm = QemuInstance.start(process, VmSetup.of(spec, image, disk), cmdline, options.controlTimeout());
-        if (restore.isPresent()) {
-          vm.restoreFrom(spec.restoreFrom().get().resolve(QemuSnapshot.MEMORY));
-        } else {
-          LaunchSteps.awaitReady(spec.sandboxId(), "QEMU", vm.consoleLog(), image.readyLine(), spec.readyTimeout(),
-              vm.onExit());
-        }
-        ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
-        return vm;
-      } catch (VmmException e) {
-        if (vm != null) {
-          vm.closeConnections();
-        }
-        throw LaunchSteps.failed(jail, process, "qemu", process.rootDir().resolve("run/console.log"), e);
-      }
-    } catch (VmmException e) {
-      disks.remove(spec.sandboxId(), disk);
-      throw e;
-    } catch (IOException e) {
-      disks.remove(spec.sandboxId(), disk);
-      throw new VmmException("launch " + spec.sandboxId() + ": cannot create " + spec.sandboxDir() + ": " + e.getMessage(), e);
-    }
+    Optional<QemuSnapshot.Manifest> restore = spec.restoreFrom().isEmpty() ? Optional.empty()
+        : Optional.of(checkRestorable(spec, QemuSnapshot.readManifest(spec.restoreFrom().get())));
+    // A restored guest keeps the command line it booted with.
+    String cmdline = restore.isPresent()
+        ? restore.get().kernelCommandLine()
+        : GuestCommandLine.build(image.kernelCommandLine(), options.tscKhz(), spec.network(), spec.command());
+    return disks.launchWith(spec, image, DiskFormat.QCOW2,
+        restore.filter(QemuSnapshot.Manifest::disk).map(m -> spec.restoreFrom().get().resolve(QemuSnapshot.DISK)),
+        disk -> LaunchSteps.inJail(jail, jailSpec(spec, image, disk, cmdline, restore.isPresent()), "qemu",
+            "run/console.log", process -> {
+              QemuInstance vm = QemuInstance.start(process, VmSetup.of(spec, image, disk), cmdline, options.controlTimeout());
+              try {
+                if (restore.isPresent()) {
+                  vm.restoreFrom(spec.restoreFrom().get().resolve(QemuSnapshot.MEMORY));
+                } else {
+                  LaunchSteps.awaitReady(spec, image, "QEMU", vm);
+                }
+              } catch (VmmException e) {
+                vm.closeConnections();
+                throw e;
+              }
+              ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
+              return vm;
+            }));
   }
 
   private static QemuSnapshot.Manifest checkRestorable(LaunchSpec spec, QemuSnapshot.Manifest m) throws VmmException {

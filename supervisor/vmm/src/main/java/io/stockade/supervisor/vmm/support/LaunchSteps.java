@@ -7,6 +7,7 @@ import io.stockade.supervisor.jail.JailSpec;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.jail.SystemMounts;
 import io.stockade.supervisor.vmm.LaunchSpec;
+import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,6 +112,32 @@ public final class LaunchSteps {
     String tail = consoleTail(process, vmm, guestConsole);
     abandon(jail, process);
     return new VmmException(e.getMessage() + (tail.isBlank() ? "" : "\n" + tail), e, false, tail);
+  }
+
+  /** What runs in a started jail: connect to the VMM, configure or restore it, wait for readiness. */
+  public interface InJail<V> {
+    V boot(JailedProcess process) throws VmmException;
+  }
+
+  /**
+   * Starts {@code spec}'s jail and runs {@code boot} in it; when that fails, abandons the jail and
+   * throws with the console tail ({@link #failed}). {@code guestConsole} is relative to the jail's root
+   * (empty: the guest console is the jail's console file).
+   */
+  public static <V> V inJail(JailLauncher jail, JailSpec spec, String vmm, String guestConsole, InJail<V> boot)
+      throws VmmException {
+    JailedProcess process = startJail(jail, spec);
+    try {
+      return boot.boot(process);
+    } catch (VmmException e) {
+      Path console = guestConsole.isEmpty() ? process.consoleFile() : process.rootDir().resolve(guestConsole);
+      throw failed(jail, process, vmm, console, e);
+    }
+  }
+
+  /** Waits for the image's readiness line on {@code vm}'s console within the spec's timeout. */
+  public static void awaitReady(LaunchSpec spec, ResolvedImage image, String vmm, VmInstance vm) throws VmmException {
+    awaitReady(spec.sandboxId(), vmm, vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
   }
 
   /** Waits for {@code readyLine} in {@code console}; throws naming what went wrong. */

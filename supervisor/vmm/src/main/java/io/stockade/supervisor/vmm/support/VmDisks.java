@@ -7,6 +7,8 @@ import io.stockade.images.ResolvedImage;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmmException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +59,32 @@ public final class VmDisks {
     disks.put(spec.sandboxId(), disk);
     SandboxFiles.giveToSandbox(jail, spec.sandboxId(), disk);
     return disk;
+  }
+
+  /** The part of a launch that runs with the disk (null when there is none). */
+  public interface WithDisk<V> {
+    V launch(Path disk) throws VmmException, IOException;
+  }
+
+  /**
+   * Creates the sandbox directory and the disk ({@link #prepare}), runs {@code launch}, and removes
+   * the disk again when that fails, so that a failed launch leaves no disk behind.
+   */
+  public <V> V launchWith(LaunchSpec spec, ResolvedImage image, DiskFormat format, Optional<Path> saved,
+      WithDisk<V> launch) throws VmmException {
+    Path disk = null;
+    try {
+      Files.createDirectories(spec.sandboxDir());
+      disk = prepare(spec, image, format, saved);
+      return launch.launch(disk);
+    } catch (VmmException e) {
+      remove(spec.sandboxId(), disk);
+      throw e;
+    } catch (IOException e) {
+      remove(spec.sandboxId(), disk);
+      throw new VmmException("launch " + spec.sandboxId() + ": cannot prepare " + spec.sandboxDir() + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** Records the disk of a reattached VM, so that cleanup(id) after a restart removes it. */

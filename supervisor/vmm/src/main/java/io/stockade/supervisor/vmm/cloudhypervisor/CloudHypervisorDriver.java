@@ -155,19 +155,9 @@ public final class CloudHypervisorDriver implements VmmDriver {
 
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    try {
-      Optional<JailedProcess> p = LaunchSteps.reattach(jail, sandboxId, state);
-      if (p.isEmpty()) {
-        return Optional.empty();
-      }
-      UnixHttpClient http = UnixHttpClient.of(p.get().rootDir().resolve("run/cloud-hypervisor.sock"), options.controlTimeout());
-      CloudHypervisorApi api = connect(http, p.get());
-      VmSetup setup = VmSetup.fromState(sandboxId, state);
-      disks.remember(sandboxId, setup.disk());
-      return Optional.of(new CloudHypervisorInstance(p.get(), api, setup));
-    } catch (VmmException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return LaunchSteps.reattach(jail, disks, sandboxId, state, (p, setup) -> new CloudHypervisorInstance(p,
+        connect(UnixHttpClient.of(p.rootDir().resolve("run/cloud-hypervisor.sock"), options.controlTimeout()), p),
+        setup));
   }
 
   @Override

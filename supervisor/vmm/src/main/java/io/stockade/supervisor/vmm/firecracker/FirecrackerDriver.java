@@ -1,5 +1,6 @@
 package io.stockade.supervisor.vmm.firecracker;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stockade.images.DiskFormat;
 import io.stockade.images.ImageResolver;
 import io.stockade.images.ResolvedImage;
@@ -44,6 +45,7 @@ public final class FirecrackerDriver implements VmmDriver {
   static final String INITRD = "/vm/initrd";
   static final String DISK = "/vm/disk.raw";
   static final String SNAPSHOT_DIR = "/snapshot";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final JailLauncher jail;
   private final Path binary;
@@ -113,14 +115,7 @@ public final class FirecrackerDriver implements VmmDriver {
   private FirecrackerApi configure(LaunchSpec spec, ResolvedImage image, Path disk, JailedProcess p, boolean restore)
       throws VmmException {
     Path run = p.rootDir().resolve("run");
-    UnixHttpClient http = UnixHttpClient.of(run.resolve("firecracker.sock"), options.controlTimeout());
-    UnixHttpClient.Response info = ApiSocket.await(http, "/", p.onExit(), Duration.ofSeconds(10), "firecracker");
-    FirecrackerApi api;
-    try {
-      api = FirecrackerApi.connect(http, new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.body()));
-    } catch (IOException e) {
-      throw new VmmException("firecracker GET /: unreadable answer " + info.body(), e);
-    }
+    FirecrackerApi api = connect(p, Duration.ofSeconds(10));
     // Firecracker opens (does not create) its log and metrics files on older versions.
     ApiSocket.createOwnedFile(run.resolve("firecracker.log"), p.uid(), p.gid());
     ApiSocket.createOwnedFile(run.resolve("firecracker.metrics"), p.uid(), p.gid());
@@ -144,22 +139,21 @@ public final class FirecrackerDriver implements VmmDriver {
     return api;
   }
 
+  /** Waits for the API socket to answer {@code GET /}, whose {@code vmm_version} selects the API's fields. */
+  private FirecrackerApi connect(JailedProcess p, Duration wait) throws VmmException {
+    UnixHttpClient http = UnixHttpClient.of(p.rootDir().resolve("run/firecracker.sock"), options.controlTimeout());
+    UnixHttpClient.Response info = ApiSocket.await(http, "/", p.onExit(), wait, "firecracker");
+    try {
+      return FirecrackerApi.connect(http, JSON.readTree(info.body()));
+    } catch (IOException e) {
+      throw new VmmException("firecracker GET /: unreadable answer " + info.body(), e);
+    }
+  }
+
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    try {
-      Optional<JailedProcess> p = LaunchSteps.reattach(jail, sandboxId, state);
-      if (p.isEmpty()) {
-        return Optional.empty();
-      }
-      UnixHttpClient http = UnixHttpClient.of(p.get().rootDir().resolve("run/firecracker.sock"), options.controlTimeout());
-      UnixHttpClient.Response info = ApiSocket.await(http, "/", p.get().onExit(), Duration.ofSeconds(5), "firecracker");
-      FirecrackerApi api = FirecrackerApi.connect(http, new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.body()));
-      VmSetup setup = VmSetup.fromState(sandboxId, state);
-      disks.remember(sandboxId, setup.disk());
-      return Optional.of(new FirecrackerInstance(p.get(), api, setup));
-    } catch (VmmException | IOException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return LaunchSteps.reattach(jail, disks, sandboxId, state,
+        (p, setup) -> new FirecrackerInstance(p, connect(p, Duration.ofSeconds(5)), setup));
   }
 
   @Override

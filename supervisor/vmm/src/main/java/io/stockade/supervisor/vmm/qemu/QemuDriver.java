@@ -119,10 +119,11 @@ public final class QemuDriver implements VmmDriver {
 
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    Optional<QemuInstance> vm = QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout());
-    vm.ifPresent(v -> ConsoleRotation.watch(v.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), v.onExit()));
-    vm.ifPresent(v -> disks.remember(sandboxId, VmSetup.fromState(sandboxId, state).disk()));
-    return vm.map(v -> v);
+    return LaunchSteps.reattach(jail, disks, sandboxId, state, (p, setup) -> {
+      QemuInstance vm = QemuInstance.start(p, setup, state.get("kernelCommandLine"), options.controlTimeout());
+      ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
+      return vm;
+    });
   }
 
   @Override

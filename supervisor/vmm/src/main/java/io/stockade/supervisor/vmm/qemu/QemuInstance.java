@@ -1,12 +1,10 @@
 package io.stockade.supervisor.vmm.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.support.JailedVm;
-import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -19,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A running QEMU microvm: lifecycle over QMP, console over the serial socket. */
@@ -53,18 +50,6 @@ final class QemuInstance extends JailedVm {
               }
             });
     return new QemuInstance(process, setup, kernelCommandLine, qmp, flag);
-  }
-
-  static Optional<QemuInstance> reattach(JailLauncher jail, String sandboxId, Map<String, String> state, Duration timeout) {
-    try {
-      Optional<JailedProcess> p = LaunchSteps.reattach(jail, sandboxId, state);
-      if (p.isEmpty()) {
-        return Optional.empty();
-      }
-      return Optional.of(start(p.get(), VmSetup.fromState(sandboxId, state), state.get("kernelCommandLine"), timeout));
-    } catch (VmmException | RuntimeException e) {
-      return Optional.empty();
-    }
   }
 
   @Override

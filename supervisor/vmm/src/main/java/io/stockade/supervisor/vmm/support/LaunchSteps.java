@@ -76,12 +76,32 @@ public final class LaunchSteps {
     }
   }
 
+  /** Reconnects to a reattached VMM's control channel and builds its instance. */
+  public interface Reconnect<V extends VmInstance> {
+    V connect(JailedProcess process, VmSetup setup) throws VmmException;
+  }
+
   /**
-   * The jailed process {@code state} (a {@code persistentState()}) names, if it still runs: pid and
-   * start time must both match. Throws a RuntimeException on a record without them.
+   * A driver's reattach: the jailed process {@code state} (a {@code persistentState()}) names, if it
+   * still runs (pid and start time must both match), reconnected; its disk recorded in {@code disks}
+   * so that cleanup(id) after the restart removes it. Empty when the VMM is gone, the record is
+   * incomplete or the control channel does not answer.
    */
-  public static Optional<JailedProcess> reattach(JailLauncher jail, String sandboxId, Map<String, String> state) {
-    return jail.reattach(sandboxId, Long.parseLong(state.get("pid")), Long.parseLong(state.get("startTime")));
+  public static Optional<VmInstance> reattach(JailLauncher jail, VmDisks disks, String sandboxId,
+      Map<String, String> state, Reconnect<?> reconnect) {
+    try {
+      Optional<JailedProcess> p =
+          jail.reattach(sandboxId, Long.parseLong(state.get("pid")), Long.parseLong(state.get("startTime")));
+      if (p.isEmpty()) {
+        return Optional.empty();
+      }
+      VmSetup setup = VmSetup.fromState(sandboxId, state);
+      VmInstance vm = reconnect.connect(p.get(), setup);
+      disks.remember(sandboxId, setup.disk());
+      return Optional.of(vm);
+    } catch (VmmException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**

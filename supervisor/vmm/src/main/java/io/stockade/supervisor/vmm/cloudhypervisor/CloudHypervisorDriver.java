@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stockade.images.DiskFormat;
-import io.stockade.images.ImageException;
 import io.stockade.images.ImageResolver;
 import io.stockade.images.ResolvedImage;
-import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailSpec;
-import io.stockade.supervisor.jail.SystemMounts;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.net.SandboxNetwork;
 import io.stockade.supervisor.vmm.LaunchSpec;
@@ -20,25 +17,23 @@ import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmFeature;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.support.ApiSocket;
-import io.stockade.supervisor.vmm.support.ConsoleLog;
-import io.stockade.supervisor.vmm.support.DiskCopy;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
 import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.SnapshotManifest;
 import io.stockade.supervisor.vmm.support.UnixHttpClient;
 import io.stockade.supervisor.vmm.support.VersionProbe;
+import io.stockade.supervisor.vmm.support.VmDisks;
+import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs cloud-hypervisor in a jail: vmm.ping, vm.create, vm.boot; or vm.restore + vm.resume from
@@ -51,14 +46,13 @@ public final class CloudHypervisorDriver implements VmmDriver {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final JailLauncher jail;
-  private final ImageResolver images;
   private final Path binary;
   private final CloudHypervisorOptions options;
-  private final Map<String, Path> disks = new ConcurrentHashMap<>();
+  private final VmDisks disks;
 
   private CloudHypervisorDriver(JailLauncher jail, ImageResolver images, Path binary, CloudHypervisorOptions options) {
     this.jail = jail;
-    this.images = images;
+    this.disks = VmDisks.of(jail, images);
     this.binary = binary;
     this.options = options;
   }
@@ -86,69 +80,27 @@ public final class CloudHypervisorDriver implements VmmDriver {
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
     String id = spec.sandboxId();
-    ResolvedImage image = spec.image().orElseThrow(() -> new VmmException("launch " + id + ": a cloud-hypervisor sandbox needs an image"));
-    if (!image.vmmKinds().isEmpty() && !image.vmmKinds().contains("cloud-hypervisor")) {
-      throw new VmmException("launch " + id + ": image " + image.name() + " boots only on " + image.vmmKinds());
-    }
+    ResolvedImage image = LaunchSteps.requireImage(spec, "cloud-hypervisor", "");
     boolean restore = spec.restoreFrom().isPresent();
     if (restore) {
       SnapshotManifest.read(spec.restoreFrom().get(), "cloud-hypervisor")
           .requireShape(id, spec.vcpus(), spec.memoryMiB(), spec.network().isPresent());
     }
-    Path disk = null;
-    try {
-      Files.createDirectories(spec.sandboxDir());
-      disk = prepareDisk(spec, image, restore);
-      JailedProcess process = launchJail(jailSpec(spec, image, disk));
-      try {
-        CloudHypervisorApi api = configure(spec, image, disk, process);
-        CloudHypervisorInstance vm = new CloudHypervisorInstance(process, api, CloudHypervisorInstance.Setup.of(spec, image, disk));
-        if (!restore) {
-          LaunchSteps.awaitReady(id, "cloud-hypervisor", vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
-        }
-        return vm;
-      } catch (VmmException e) {
-        String tail = ConsoleLog.tail(process.consoleFile(), 10) + "\n" + ConsoleLog.tail(process.rootDir().resolve("run/console.log"), 30);
-        LaunchSteps.abandon(jail, process);
-        throw new VmmException(e.getMessage() + (tail.isBlank() ? "" : "\n[console]\n" + tail.strip()), e, false, tail.strip());
-      }
-    } catch (VmmException e) {
-      removeDisk(id, disk);
-      throw e;
-    } catch (IOException e) {
-      removeDisk(id, disk);
-      throw new VmmException("launch " + id + ": cannot prepare " + spec.sandboxDir() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private Path prepareDisk(LaunchSpec spec, ResolvedImage image, boolean restore) throws VmmException {
-    Path disk;
-    if (restore) {
-      Path saved = spec.restoreFrom().get().resolve("disk.raw");
-      if (!Files.exists(saved)) {
-        return null;
-      }
-      disk = spec.sandboxDir().resolve("disk.raw");
-      DiskCopy.copy(saved, disk);
-    } else if (image.rootfs().isPresent()) {
-      try {
-        // Raw: a qcow2 overlay would need backing_files=on, which older releases lack.
-        disk = images.createWritableDisk(image, spec.sandboxId(), spec.sandboxDir(), DiskFormat.RAW);
-      } catch (ImageException e) {
-        throw new VmmException("launch " + spec.sandboxId() + ": writable disk: " + e.getMessage(), e);
-      }
-    } else {
-      return null;
-    }
-    disks.put(spec.sandboxId(), disk);
-    SandboxFiles.giveToSandbox(jail, spec.sandboxId(), disk);
-    return disk;
+    // Raw: a qcow2 overlay would need backing_files=on, which older releases lack.
+    return disks.launchWith(spec, image, DiskFormat.RAW,
+        spec.restoreFrom().map(d -> d.resolve("disk.raw")).filter(Files::exists),
+        disk -> LaunchSteps.inJail(jail, jailSpec(spec, image, disk), "cloud-hypervisor", "run/console.log", process -> {
+          CloudHypervisorInstance vm = new CloudHypervisorInstance(process, configure(spec, image, disk, process),
+              VmSetup.of(spec, image, disk));
+          if (!restore) {
+            LaunchSteps.awaitReady(spec, image, "cloud-hypervisor", vm);
+          }
+          return vm;
+        }));
   }
 
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk) throws IOException {
-    List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
-    mounts.add(new JailSpec.Mount(image.kernel(), "/vm/kernel", false));
-    image.initrd().ifPresent(i -> mounts.add(new JailSpec.Mount(i, "/vm/initrd", false)));
+    List<JailSpec.Mount> mounts = LaunchSteps.bootMounts(image, "/vm/kernel", "/vm/initrd");
     if (disk != null) {
       mounts.add(new JailSpec.Mount(disk, "/vm/disk.raw", true));
     }
@@ -159,16 +111,10 @@ public final class CloudHypervisorDriver implements VmmDriver {
         mounts.add(new JailSpec.Mount(retapConfig(spec, spec.network().get()), SNAPSHOT_DIR + "/config.json", false));
       }
     }
-    List<String> devices = new ArrayList<>(List.of("kvm", "null", "urandom"));
-    if (spec.network().isPresent()) {
-      devices.add("net/tun");
-    }
     List<String> argv = List.of("cloud-hypervisor", "--api-socket", "path=" + API_SOCKET,
         "--log-file", "/run/cloud-hypervisor.log");
-    long memoryBytes = (spec.memoryMiB() + options.overheadMiB()) * 1024 * 1024;
-    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, 128, 1024, 0);
-    return new JailSpec(spec.sandboxId(), binary, argv, Map.of(), mounts, devices,
-        spec.network().map(SandboxNetwork::netnsPath), limits, "cloud-hypervisor", false, "/");
+    return LaunchSteps.vmmJail(spec, binary, argv, mounts, LaunchSteps.devices(true, spec.network().isPresent()),
+        options.overheadMiB(), 128, "cloud-hypervisor", false);
   }
 
   private static Path retapConfig(LaunchSpec spec, SandboxNetwork net) throws IOException {
@@ -179,14 +125,6 @@ public final class CloudHypervisorDriver implements VmmDriver {
     Path out = spec.sandboxDir().resolve("restore-config.json");
     JSON.writeValue(out.toFile(), config);
     return out;
-  }
-
-  private JailedProcess launchJail(JailSpec spec) throws VmmException {
-    try {
-      return jail.launch(spec);
-    } catch (JailException e) {
-      throw new VmmException("launch " + spec.sandboxId() + ": jail step " + e.step() + " failed: " + e.getMessage(), e);
-    }
   }
 
   private CloudHypervisorApi configure(LaunchSpec spec, ResolvedImage image, Path disk, JailedProcess p) throws VmmException {
@@ -215,37 +153,15 @@ public final class CloudHypervisorDriver implements VmmDriver {
     }
   }
 
-  private void removeDisk(String id, Path disk) {
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-      disks.remove(id, disk);
-      images.release(id);
-    }
-  }
-
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    try {
-      Optional<JailedProcess> p = jail.reattach(sandboxId, Long.parseLong(state.get("pid")), Long.parseLong(state.get("startTime")));
-      if (p.isEmpty()) {
-        return Optional.empty();
-      }
-      UnixHttpClient http = UnixHttpClient.of(p.get().rootDir().resolve("run/cloud-hypervisor.sock"), options.controlTimeout());
-      return Optional.of(new CloudHypervisorInstance(p.get(), connect(http, p.get()),
-          CloudHypervisorInstance.Setup.fromState(sandboxId, state)));
-    } catch (VmmException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return LaunchSteps.reattach(jail, disks, sandboxId, state, (p, setup) -> new CloudHypervisorInstance(p,
+        connect(UnixHttpClient.of(p.rootDir().resolve("run/cloud-hypervisor.sock"), options.controlTimeout()), p),
+        setup));
   }
 
   @Override
   public void cleanup(String sandboxId) {
-    jail.cleanup(sandboxId);
-    Path disk = disks.remove(sandboxId);
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-      SandboxFiles.deleteQuietly(disk.resolveSibling("restore-config.json"));
-    }
-    images.release(sandboxId);
+    disks.cleanup(sandboxId).ifPresent(d -> SandboxFiles.deleteQuietly(d.resolveSibling("restore-config.json")));
   }
 }

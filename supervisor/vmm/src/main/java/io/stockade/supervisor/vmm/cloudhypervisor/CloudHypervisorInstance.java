@@ -1,66 +1,28 @@
 package io.stockade.supervisor.vmm.cloudhypervisor;
 
-import io.stockade.images.ResolvedImage;
 import io.stockade.supervisor.jail.JailedProcess;
-import io.stockade.supervisor.vmm.LaunchSpec;
-import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmKind;
-import io.stockade.supervisor.vmm.support.DiskCopy;
+import io.stockade.supervisor.vmm.support.JailedVm;
 import io.stockade.supervisor.vmm.support.SandboxFiles;
-import io.stockade.supervisor.vmm.support.SnapshotManifest;
+import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /** A running cloud-hypervisor VM; its serial console is a file CH writes in the jail's run dir. */
-final class CloudHypervisorInstance implements VmInstance {
-  record Setup(String sandboxId, int vcpus, long memoryMiB, String imageName, String imageVersion, Path disk,
-      boolean network) {
-    static Setup of(LaunchSpec spec, ResolvedImage image, Path disk) {
-      return new Setup(spec.sandboxId(), spec.vcpus(), spec.memoryMiB(), image.name(), image.version(), disk,
-          spec.network().isPresent());
-    }
-
-    static Setup fromState(String id, Map<String, String> s) {
-      String disk = s.getOrDefault("disk", "");
-      return new Setup(id, Integer.parseInt(s.get("vcpus")), Long.parseLong(s.get("memoryMiB")), s.get("imageName"),
-          s.get("imageVersion"), disk.isEmpty() ? null : Path.of(disk), Boolean.parseBoolean(s.get("network")));
-    }
-  }
-
-  private final JailedProcess process;
+final class CloudHypervisorInstance extends JailedVm {
   private final CloudHypervisorApi api;
-  private final Setup setup;
 
-  CloudHypervisorInstance(JailedProcess process, CloudHypervisorApi api, Setup setup) {
-    this.process = process;
+  CloudHypervisorInstance(JailedProcess process, CloudHypervisorApi api, VmSetup setup) {
+    super(VmmKind.CLOUD_HYPERVISOR, process, setup);
     this.api = api;
-    this.setup = setup;
     process.onExit().thenRun(() -> SandboxFiles.deleteQuietly(process.rootDir().resolve("run/cloud-hypervisor.sock")));
-  }
-
-  @Override
-  public String sandboxId() {
-    return setup.sandboxId();
-  }
-
-  @Override
-  public VmmKind kind() {
-    return VmmKind.CLOUD_HYPERVISOR;
-  }
-
-  @Override
-  public JailedProcess process() {
-    return process;
   }
 
   @Override
@@ -111,13 +73,7 @@ final class CloudHypervisorInstance implements VmInstance {
           files.add(f.getFileName().toString());
         }
       }
-      if (setup.disk() != null) {
-        DiskCopy.copy(setup.disk(), directory.resolve("disk.raw"));
-        files.add("disk.raw");
-      }
-      new SnapshotManifest(SnapshotManifest.FORMAT, "cloud-hypervisor", api.version(), setup.imageName(),
-          setup.imageVersion(), setup.vcpus(), setup.memoryMiB(), setup.network(), files, Instant.now().toString())
-          .write(directory);
+      setup.finishSnapshot(directory, "cloud-hypervisor", api.version(), files);
     } catch (IOException e) {
       throw new VmmException("snapshot " + sandboxId() + ": cannot move the snapshot into " + directory + ": " + e.getMessage(), e);
     } finally {
@@ -129,30 +85,11 @@ final class CloudHypervisorInstance implements VmInstance {
   }
 
   @Override
-  public CompletableFuture<Integer> onExit() {
-    return process.onExit();
-  }
-
-  @Override
-  public boolean guestRequestedShutdown() {
-    Integer status = process.onExit().getNow(null);
-    return status != null && status == 0;
-  }
-
-  @Override
   public Map<String, String> persistentState() {
-    Map<String, String> s = new HashMap<>();
-    s.put("pid", Long.toString(process.pid()));
-    s.put("startTime", Long.toString(process.startTime()));
+    Map<String, String> s = setup.state(process);
     s.put("apiSocket", process.rootDir().resolve("run/cloud-hypervisor.sock").toString());
     s.put("vsockSocket", process.rootDir().resolve("run/vsock.sock").toString());
     s.put("consoleLog", consoleLog().toString());
-    s.put("disk", setup.disk() == null ? "" : setup.disk().toString());
-    s.put("vcpus", Integer.toString(setup.vcpus()));
-    s.put("memoryMiB", Long.toString(setup.memoryMiB()));
-    s.put("imageName", setup.imageName());
-    s.put("imageVersion", setup.imageVersion());
-    s.put("network", Boolean.toString(setup.network()));
     return Map.copyOf(s);
   }
 

@@ -1,13 +1,11 @@
 package io.stockade.supervisor.vmm.firecracker;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stockade.images.DiskFormat;
-import io.stockade.images.ImageException;
 import io.stockade.images.ImageResolver;
 import io.stockade.images.ResolvedImage;
-import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailSpec;
-import io.stockade.supervisor.jail.SystemMounts;
 import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
@@ -16,25 +14,22 @@ import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmFeature;
 import io.stockade.supervisor.vmm.VmmKind;
 import io.stockade.supervisor.vmm.support.ApiSocket;
-import io.stockade.supervisor.vmm.support.ConsoleLog;
-import io.stockade.supervisor.vmm.support.DiskCopy;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
 import io.stockade.supervisor.vmm.support.LaunchSteps;
-import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.SnapshotManifest;
 import io.stockade.supervisor.vmm.support.UnixHttpClient;
 import io.stockade.supervisor.vmm.support.VersionProbe;
+import io.stockade.supervisor.vmm.support.VmDisks;
+import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs Firecracker in a jail and configures it through its API socket: logger, metrics,
@@ -50,16 +45,16 @@ public final class FirecrackerDriver implements VmmDriver {
   static final String INITRD = "/vm/initrd";
   static final String DISK = "/vm/disk.raw";
   static final String SNAPSHOT_DIR = "/snapshot";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final JailLauncher jail;
-  private final ImageResolver images;
   private final Path binary;
   private final FirecrackerOptions options;
-  private final Map<String, Path> disks = new ConcurrentHashMap<>();
+  private final VmDisks disks;
 
   private FirecrackerDriver(JailLauncher jail, ImageResolver images, Path binary, FirecrackerOptions options) {
     this.jail = jail;
-    this.images = images;
+    this.disks = VmDisks.of(jail, images);
     this.binary = binary;
     this.options = options;
   }
@@ -86,104 +81,41 @@ public final class FirecrackerDriver implements VmmDriver {
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
     String id = spec.sandboxId();
-    ResolvedImage image = spec.image().orElseThrow(() -> new VmmException("launch " + id + ": a firecracker sandbox needs an image"));
-    if (!image.vmmKinds().isEmpty() && !image.vmmKinds().contains("firecracker")) {
-      throw new VmmException("launch " + id + ": image " + image.name() + " boots only on " + image.vmmKinds()
-          + " (Firecracker needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES)");
-    }
-    Optional<SnapshotManifest> restore = Optional.empty();
-    if (spec.restoreFrom().isPresent()) {
-      SnapshotManifest m = SnapshotManifest.read(spec.restoreFrom().get(), "firecracker");
-      m.requireShape(id, spec.vcpus(), spec.memoryMiB(), spec.network().isPresent());
-      restore = Optional.of(m);
-    }
-    Path disk = null;
-    try {
-      Files.createDirectories(spec.sandboxDir());
-      disk = prepareDisk(spec, image, restore.isPresent());
-      JailedProcess process = launchJail(jailSpec(spec, image, disk));
-      try {
-        FirecrackerApi api = configure(spec, image, disk, process, restore.isPresent());
-        FirecrackerInstance vm = new FirecrackerInstance(process, api, FirecrackerInstance.Setup.of(spec, image, disk));
-        if (restore.isEmpty()) {
-          LaunchSteps.awaitReady(id, "firecracker", vm.consoleLog(), image.readyLine(), spec.readyTimeout(), vm.onExit());
-        }
-        return vm;
-      } catch (VmmException e) {
-        String tail = ConsoleLog.tail(process.consoleFile(), 30);
-        LaunchSteps.abandon(jail, process);
-        throw new VmmException(e.getMessage() + (tail.isBlank() ? "" : "\n[console]\n" + tail), e, false, tail);
-      }
-    } catch (VmmException e) {
-      removeDisk(id, disk);
-      throw e;
-    } catch (IOException e) {
-      removeDisk(id, disk);
-      throw new VmmException("launch " + id + ": cannot create " + spec.sandboxDir() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private Path prepareDisk(LaunchSpec spec, ResolvedImage image, boolean restore) throws VmmException {
-    Path disk;
+    ResolvedImage image = LaunchSteps.requireImage(spec, "firecracker",
+        " (Firecracker needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES)");
+    boolean restore = spec.restoreFrom().isPresent();
     if (restore) {
-      Path saved = spec.restoreFrom().get().resolve("disk.raw");
-      if (!Files.exists(saved)) {
-        return null;
-      }
-      disk = spec.sandboxDir().resolve("disk.raw");
-      DiskCopy.copy(saved, disk);
-    } else if (image.rootfs().isPresent()) {
-      try {
-        disk = images.createWritableDisk(image, spec.sandboxId(), spec.sandboxDir(), DiskFormat.RAW);
-      } catch (ImageException e) {
-        throw new VmmException("launch " + spec.sandboxId() + ": writable disk: " + e.getMessage(), e);
-      }
-    } else {
-      return null;
+      SnapshotManifest.read(spec.restoreFrom().get(), "firecracker")
+          .requireShape(id, spec.vcpus(), spec.memoryMiB(), spec.network().isPresent());
     }
-    disks.put(spec.sandboxId(), disk);
-    SandboxFiles.giveToSandbox(jail, spec.sandboxId(), disk);
-    return disk;
+    return disks.launchWith(spec, image, DiskFormat.RAW,
+        spec.restoreFrom().map(d -> d.resolve("disk.raw")).filter(Files::exists),
+        disk -> LaunchSteps.inJail(jail, jailSpec(spec, image, disk), "firecracker", "", process -> {
+          FirecrackerInstance vm = new FirecrackerInstance(process, configure(spec, image, disk, process, restore),
+              VmSetup.of(spec, image, disk));
+          if (!restore) {
+            LaunchSteps.awaitReady(spec, image, "firecracker", vm);
+          }
+          return vm;
+        }));
   }
 
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk) {
-    List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
-    mounts.add(new JailSpec.Mount(image.kernel(), KERNEL, false));
-    image.initrd().ifPresent(i -> mounts.add(new JailSpec.Mount(i, INITRD, false)));
+    List<JailSpec.Mount> mounts = LaunchSteps.bootMounts(image, KERNEL, INITRD);
     if (disk != null) {
       mounts.add(new JailSpec.Mount(disk, DISK, true));
     }
     spec.restoreFrom().ifPresent(d -> mounts.add(new JailSpec.Mount(d, SNAPSHOT_DIR, false)));
-    List<String> devices = new ArrayList<>(List.of("kvm", "null", "urandom"));
-    if (spec.network().isPresent()) {
-      devices.add("net/tun");
-    }
     List<String> argv = List.of("firecracker", "--api-sock", API_SOCKET, "--id", spec.sandboxId());
-    long memoryBytes = (spec.memoryMiB() + options.overheadMiB()) * 1024 * 1024;
-    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, 128, 1024, 0);
-    return new JailSpec(spec.sandboxId(), binary, argv, Map.of(), mounts, devices,
-        spec.network().map(n -> n.netnsPath()), limits, "firecracker", false, "/");
-  }
-
-  private JailedProcess launchJail(JailSpec spec) throws VmmException {
-    try {
-      return jail.launch(spec);
-    } catch (JailException e) {
-      throw new VmmException("launch " + spec.sandboxId() + ": jail step " + e.step() + " failed: " + e.getMessage(), e);
-    }
+    // No user namespace: as Firecracker's own jailer runs it.
+    return LaunchSteps.vmmJail(spec, binary, argv, mounts, LaunchSteps.devices(true, spec.network().isPresent()),
+        options.overheadMiB(), 128, "firecracker", false);
   }
 
   private FirecrackerApi configure(LaunchSpec spec, ResolvedImage image, Path disk, JailedProcess p, boolean restore)
       throws VmmException {
     Path run = p.rootDir().resolve("run");
-    UnixHttpClient http = UnixHttpClient.of(run.resolve("firecracker.sock"), options.controlTimeout());
-    UnixHttpClient.Response info = ApiSocket.await(http, "/", p.onExit(), Duration.ofSeconds(10), "firecracker");
-    FirecrackerApi api;
-    try {
-      api = FirecrackerApi.connect(http, new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.body()));
-    } catch (IOException e) {
-      throw new VmmException("firecracker GET /: unreadable answer " + info.body(), e);
-    }
+    FirecrackerApi api = connect(p, Duration.ofSeconds(10));
     // Firecracker opens (does not create) its log and metrics files on older versions.
     ApiSocket.createOwnedFile(run.resolve("firecracker.log"), p.uid(), p.gid());
     ApiSocket.createOwnedFile(run.resolve("firecracker.metrics"), p.uid(), p.gid());
@@ -207,37 +139,25 @@ public final class FirecrackerDriver implements VmmDriver {
     return api;
   }
 
-  private void removeDisk(String id, Path disk) {
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-      disks.remove(id, disk);
-      images.release(id);
+  /** Waits for the API socket to answer {@code GET /}, whose {@code vmm_version} selects the API's fields. */
+  private FirecrackerApi connect(JailedProcess p, Duration wait) throws VmmException {
+    UnixHttpClient http = UnixHttpClient.of(p.rootDir().resolve("run/firecracker.sock"), options.controlTimeout());
+    UnixHttpClient.Response info = ApiSocket.await(http, "/", p.onExit(), wait, "firecracker");
+    try {
+      return FirecrackerApi.connect(http, JSON.readTree(info.body()));
+    } catch (IOException e) {
+      throw new VmmException("firecracker GET /: unreadable answer " + info.body(), e);
     }
   }
 
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    try {
-      Optional<JailedProcess> p = jail.reattach(sandboxId, Long.parseLong(state.get("pid")), Long.parseLong(state.get("startTime")));
-      if (p.isEmpty()) {
-        return Optional.empty();
-      }
-      UnixHttpClient http = UnixHttpClient.of(p.get().rootDir().resolve("run/firecracker.sock"), options.controlTimeout());
-      UnixHttpClient.Response info = ApiSocket.await(http, "/", p.get().onExit(), Duration.ofSeconds(5), "firecracker");
-      FirecrackerApi api = FirecrackerApi.connect(http, new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.body()));
-      return Optional.of(new FirecrackerInstance(p.get(), api, FirecrackerInstance.Setup.fromState(sandboxId, state)));
-    } catch (VmmException | IOException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return LaunchSteps.reattach(jail, disks, sandboxId, state,
+        (p, setup) -> new FirecrackerInstance(p, connect(p, Duration.ofSeconds(5)), setup));
   }
 
   @Override
   public void cleanup(String sandboxId) {
-    jail.cleanup(sandboxId);
-    Path disk = disks.remove(sandboxId);
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-    }
-    images.release(sandboxId);
+    disks.cleanup(sandboxId);
   }
 }

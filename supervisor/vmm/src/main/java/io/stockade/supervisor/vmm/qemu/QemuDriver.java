@@ -1,37 +1,29 @@
 package io.stockade.supervisor.vmm.qemu;
 
 import io.stockade.images.DiskFormat;
-import io.stockade.images.ImageException;
 import io.stockade.images.ImageResolver;
 import io.stockade.images.ResolvedImage;
-import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailSpec;
-import io.stockade.supervisor.jail.SystemMounts;
-import io.stockade.supervisor.jail.JailedProcess;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmDriver;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmFeature;
 import io.stockade.supervisor.vmm.VmmKind;
-import io.stockade.supervisor.vmm.support.ConsoleLog;
 import io.stockade.supervisor.vmm.support.ConsoleRotation;
 import io.stockade.supervisor.vmm.support.GuestCommandLine;
 import io.stockade.supervisor.vmm.support.LaunchSteps;
-import io.stockade.supervisor.vmm.support.SandboxFiles;
 import io.stockade.supervisor.vmm.support.VersionProbe;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.stockade.supervisor.vmm.support.VmDisks;
+import io.stockade.supervisor.vmm.support.VmSetup;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs QEMU's microvm machine in a jail: builds the jail spec and command line, connects QMP,
@@ -39,15 +31,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class QemuDriver implements VmmDriver {
   private final JailLauncher jail;
-  private final ImageResolver images;
   private final Path qemuBinary;
   private final QemuOptions options;
-  /** Disks this driver created, so cleanup(id) can remove them. */
-  private final Map<String, Path> disks = new ConcurrentHashMap<>();
+  private final VmDisks disks;
 
   private QemuDriver(JailLauncher jail, ImageResolver images, Path qemuBinary, QemuOptions options) {
     this.jail = jail;
-    this.images = images;
+    this.disks = VmDisks.of(jail, images);
     this.qemuBinary = qemuBinary;
     this.options = options;
   }
@@ -73,52 +63,31 @@ public final class QemuDriver implements VmmDriver {
 
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
-    ResolvedImage image =
-        spec.image().orElseThrow(() -> new VmmException("launch " + spec.sandboxId() + ": a qemu sandbox needs an image"));
-    if (!image.vmmKinds().isEmpty() && !image.vmmKinds().contains("qemu")) {
-      throw new VmmException(
-          "launch " + spec.sandboxId() + ": image " + image.name() + " boots only on " + image.vmmKinds());
-    }
-    Optional<QemuSnapshot.Manifest> restore = Optional.empty();
-    if (spec.restoreFrom().isPresent()) {
-      restore = Optional.of(checkRestorable(spec, QemuSnapshot.readManifest(spec.restoreFrom().get())));
-    }
-    Path disk = null;
-    try {
-      Files.createDirectories(spec.sandboxDir());
-      disk = prepareDisk(spec, image, restore);
-      String cmdline =
-          restore.isPresent()
-              ? restore.get().kernelCommandLine()
-              : GuestCommandLine.build(image.kernelCommandLine(), options.tscKhz(), spec.network(), spec.command());
-      JailSpec jailSpec = jailSpec(spec, image, disk, cmdline, restore.isPresent());
-      JailedProcess process = launchJail(jailSpec);
-      QemuInstance vm = null;
-      try {
-        vm = QemuInstance.start(process, QemuInstance.Setup.of(spec, image, disk, cmdline), options.controlTimeout());
-        if (restore.isPresent()) {
-          vm.restoreFrom(spec.restoreFrom().get().resolve(QemuSnapshot.MEMORY));
-        } else {
-          LaunchSteps.awaitReady(spec.sandboxId(), "QEMU", vm.consoleLog(), image.readyLine(), spec.readyTimeout(),
-              vm.onExit());
-        }
-        ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
-        return vm;
-      } catch (VmmException e) {
-        String tail = consoleTail(process, vm);
-        if (vm != null) {
-          vm.closeConnections();
-        }
-        LaunchSteps.abandon(jail, process);
-        throw new VmmException(e.getMessage() + consoleSuffix(tail), e, false, tail);
-      }
-    } catch (VmmException e) {
-      removeDisk(spec.sandboxId(), disk);
-      throw e;
-    } catch (IOException e) {
-      removeDisk(spec.sandboxId(), disk);
-      throw new VmmException("launch " + spec.sandboxId() + ": cannot create " + spec.sandboxDir() + ": " + e.getMessage(), e);
-    }
+    ResolvedImage image = LaunchSteps.requireImage(spec, "qemu", "");
+    Optional<QemuSnapshot.Manifest> restore = spec.restoreFrom().isEmpty() ? Optional.empty()
+        : Optional.of(checkRestorable(spec, QemuSnapshot.readManifest(spec.restoreFrom().get())));
+    // A restored guest keeps the command line it booted with.
+    String cmdline = restore.isPresent()
+        ? restore.get().kernelCommandLine()
+        : GuestCommandLine.build(image.kernelCommandLine(), options.tscKhz(), spec.network(), spec.command());
+    return disks.launchWith(spec, image, DiskFormat.QCOW2,
+        restore.filter(QemuSnapshot.Manifest::disk).map(m -> spec.restoreFrom().get().resolve(QemuSnapshot.DISK)),
+        disk -> LaunchSteps.inJail(jail, jailSpec(spec, image, disk, cmdline, restore.isPresent()), "qemu",
+            "run/console.log", process -> {
+              QemuInstance vm = QemuInstance.start(process, VmSetup.of(spec, image, disk), cmdline, options.controlTimeout());
+              try {
+                if (restore.isPresent()) {
+                  vm.restoreFrom(spec.restoreFrom().get().resolve(QemuSnapshot.MEMORY));
+                } else {
+                  LaunchSteps.awaitReady(spec, image, "QEMU", vm);
+                }
+              } catch (VmmException e) {
+                vm.closeConnections();
+                throw e;
+              }
+              ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
+              return vm;
+            }));
   }
 
   private static QemuSnapshot.Manifest checkRestorable(LaunchSpec spec, QemuSnapshot.Manifest m) throws VmmException {
@@ -131,114 +100,34 @@ public final class QemuDriver implements VmmDriver {
     return m;
   }
 
-  private Path prepareDisk(LaunchSpec spec, ResolvedImage image, Optional<QemuSnapshot.Manifest> restore)
-      throws VmmException, IOException {
-    Path disk;
-    if (restore.isPresent()) {
-      if (!restore.get().disk()) {
-        return null;
-      }
-      disk = spec.sandboxDir().resolve("disk.qcow2");
-      Files.copy(spec.restoreFrom().get().resolve(QemuSnapshot.DISK), disk);
-    } else if (image.rootfs().isPresent()) {
-      try {
-        disk = images.createWritableDisk(image, spec.sandboxId(), spec.sandboxDir(), DiskFormat.QCOW2);
-      } catch (ImageException e) {
-        throw new VmmException("launch " + spec.sandboxId() + ": writable disk: " + e.getMessage(), e);
-      }
-    } else {
-      return null;
-    }
-    disks.put(spec.sandboxId(), disk);
-    SandboxFiles.giveToSandbox(jail, spec.sandboxId(), disk);
-    return disk;
-  }
-
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk, String cmdline, boolean incoming) {
-    List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
-    mounts.add(new JailSpec.Mount(image.kernel(), QemuCommandLine.KERNEL, false));
-    image.initrd().ifPresent(i -> mounts.add(new JailSpec.Mount(i, QemuCommandLine.INITRD, false)));
+    List<JailSpec.Mount> mounts = LaunchSteps.bootMounts(image, QemuCommandLine.KERNEL, QemuCommandLine.INITRD);
     if (disk != null) {
       mounts.add(new JailSpec.Mount(image.rootfs().orElseThrow(), QemuCommandLine.ROOTFS, false));
       mounts.add(new JailSpec.Mount(disk, QemuCommandLine.DISK, true));
     }
-    List<String> devices = new ArrayList<>(List.of("null", "urandom"));
-    if (options.accelerator() == QemuCommandLine.Accel.KVM) {
-      devices.add("kvm");
-    }
     Optional<QemuCommandLine.Nic> nic =
         spec.network().map(n -> new QemuCommandLine.Nic(n.tapName(), n.mac()));
-    if (nic.isPresent()) {
-      devices.add("net/tun");
-    }
     List<String> argv =
         QemuCommandLine.build(
             options.accelerator(), spec.vcpus(), spec.memoryMiB(), cmdline, image.initrd().isPresent(),
             disk != null, nic, incoming);
-    long memoryBytes = (spec.memoryMiB() + options.overheadMiB()) * 1024 * 1024;
-    // fileSize 0: QEMU writes the snapshot's memory file through a passed descriptor, and
-    // RLIMIT_FSIZE would kill it with SIGXFSZ half way through.
-    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, 512, 1024, 0);
-    return new JailSpec(
-        spec.sandboxId(), qemuBinary, argv, Map.of(), mounts, devices,
-        spec.network().map(n -> n.netnsPath()), limits, "qemu", true, "/");
-  }
-
-  private JailedProcess launchJail(JailSpec spec) throws VmmException {
-    try {
-      return jail.launch(spec);
-    } catch (JailException e) {
-      throw new VmmException("launch " + spec.sandboxId() + ": jail step " + e.step() + " failed: " + e.getMessage(), e);
-    }
-  }
-
-  /** Kills what a failed launch started and removes its jail. */
-  private static String consoleTail(JailedProcess process, QemuInstance vm) {
-    String qemu = ConsoleLog.tail(process.consoleFile(), 10);
-    String guest = vm == null ? "" : ConsoleLog.tail(vm.consoleLog(), 30);
-    if (vm == null) {
-      guest = ConsoleLog.tail(process.rootDir().resolve("run/console.log"), 30);
-    }
-    StringBuilder b = new StringBuilder();
-    if (!qemu.isBlank()) {
-      b.append("[qemu]\n").append(qemu.strip()).append('\n');
-    }
-    if (!guest.isBlank()) {
-      b.append("[guest console]\n").append(guest.strip()).append('\n');
-    }
-    return b.toString();
-  }
-
-  private static String consoleSuffix(String tail) {
-    return tail.isBlank() ? "" : "\n" + tail;
-  }
-
-  private void removeDisk(String sandboxId, Path disk) {
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-      disks.remove(sandboxId, disk);
-      images.release(sandboxId);
-    }
+    List<String> devices = LaunchSteps.devices(options.accelerator() == QemuCommandLine.Accel.KVM, nic.isPresent());
+    // QEMU in a user namespace mapping only the sandbox uid; it needs more threads than the others.
+    return LaunchSteps.vmmJail(spec, qemuBinary, argv, mounts, devices, options.overheadMiB(), 512, "qemu", true);
   }
 
   @Override
   public Optional<VmInstance> reattach(String sandboxId, Map<String, String> state) {
-    Optional<QemuInstance> vm = QemuInstance.reattach(jail, sandboxId, state, options.controlTimeout());
-    vm.ifPresent(v -> ConsoleRotation.watch(v.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), v.onExit()));
-    String disk = state.getOrDefault("disk", "");
-    if (vm.isPresent() && !disk.isEmpty()) {
-      disks.put(sandboxId, Path.of(disk)); // so that cleanup(id) after a restart removes it
-    }
-    return vm.map(v -> v);
+    return LaunchSteps.reattach(jail, disks, sandboxId, state, (p, setup) -> {
+      QemuInstance vm = QemuInstance.start(p, setup, state.get("kernelCommandLine"), options.controlTimeout());
+      ConsoleRotation.watch(vm.consoleLog(), options.consoleMaxBytes(), Duration.ofSeconds(2), vm.onExit());
+      return vm;
+    });
   }
 
   @Override
   public void cleanup(String sandboxId) {
-    jail.cleanup(sandboxId);
-    Path disk = disks.remove(sandboxId);
-    if (disk != null) {
-      SandboxFiles.deleteQuietly(disk);
-    }
-    images.release(sandboxId);
+    disks.cleanup(sandboxId);
   }
 }

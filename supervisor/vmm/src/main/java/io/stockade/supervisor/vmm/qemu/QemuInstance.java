@@ -1,13 +1,11 @@
 package io.stockade.supervisor.vmm.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stockade.images.ResolvedImage;
-import io.stockade.supervisor.jail.JailLauncher;
 import io.stockade.supervisor.jail.JailedProcess;
-import io.stockade.supervisor.vmm.LaunchSpec;
-import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.VmmKind;
+import io.stockade.supervisor.vmm.support.JailedVm;
+import io.stockade.supervisor.vmm.support.VmSetup;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -18,40 +16,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A running QEMU microvm: lifecycle over QMP, console over the serial socket. */
-final class QemuInstance implements VmInstance {
-  /** What the launch decided, kept for snapshots' manifests and for reattaching. */
-  record Setup(
-      String sandboxId, int vcpus, long memoryMiB, String imageName, String imageVersion, Path disk,
-      boolean network, String kernelCommandLine) {
-    static Setup of(LaunchSpec spec, ResolvedImage image, Path disk, String cmdline) {
-      return new Setup(spec.sandboxId(), spec.vcpus(), spec.memoryMiB(), image.name(), image.version(), disk,
-          spec.network().isPresent(), cmdline);
-    }
-  }
-
+final class QemuInstance extends JailedVm {
   private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(5);
-  private final JailedProcess process;
-  private final Setup setup;
+  /** The guest's kernel command line, which a restore must keep (the manifest records it). */
+  private final String kernelCommandLine;
   private final QmpClient qmp;
   private final AtomicBoolean guestShutdown;
   private SocketChannel console;
 
-  private QemuInstance(JailedProcess process, Setup setup, QmpClient qmp, AtomicBoolean guestShutdown) {
-    this.process = process;
-    this.setup = setup;
+  private QemuInstance(JailedProcess process, VmSetup setup, String kernelCommandLine, QmpClient qmp,
+      AtomicBoolean guestShutdown) {
+    super(VmmKind.QEMU, process, setup);
+    this.kernelCommandLine = kernelCommandLine;
     this.qmp = qmp;
     this.guestShutdown = guestShutdown;
   }
 
   /** Connects QMP once QEMU listens (it creates the socket before the guest starts). */
-  static QemuInstance start(JailedProcess process, Setup setup, Duration timeout) throws VmmException {
+  static QemuInstance start(JailedProcess process, VmSetup setup, String kernelCommandLine, Duration timeout) throws VmmException {
     AtomicBoolean flag = new AtomicBoolean();
     QmpClient qmp =
         QmpClient.connect(
@@ -63,41 +49,7 @@ final class QemuInstance implements VmInstance {
                 flag.set(true);
               }
             });
-    return new QemuInstance(process, setup, qmp, flag);
-  }
-
-  static Optional<QemuInstance> reattach(JailLauncher jail, String sandboxId, Map<String, String> state, Duration timeout) {
-    try {
-      long pid = Long.parseLong(state.get("pid"));
-      long startTime = Long.parseLong(state.get("startTime"));
-      Optional<JailedProcess> p = jail.reattach(sandboxId, pid, startTime);
-      if (p.isEmpty()) {
-        return Optional.empty();
-      }
-      String disk = state.getOrDefault("disk", "");
-      Setup setup =
-          new Setup(sandboxId, Integer.parseInt(state.get("vcpus")), Long.parseLong(state.get("memoryMiB")),
-              state.get("imageName"), state.get("imageVersion"), disk.isEmpty() ? null : Path.of(disk),
-              Boolean.parseBoolean(state.get("network")), state.get("kernelCommandLine"));
-      return Optional.of(start(p.get(), setup, timeout));
-    } catch (VmmException | RuntimeException e) {
-      return Optional.empty();
-    }
-  }
-
-  @Override
-  public String sandboxId() {
-    return setup.sandboxId();
-  }
-
-  @Override
-  public VmmKind kind() {
-    return VmmKind.QEMU;
-  }
-
-  @Override
-  public JailedProcess process() {
-    return process;
+    return new QemuInstance(process, setup, kernelCommandLine, qmp, flag);
   }
 
   @Override
@@ -191,7 +143,7 @@ final class QemuInstance implements VmInstance {
           new QemuSnapshot.Manifest(
               QemuSnapshot.FORMAT, "qemu", qmp.execute("query-version", null).path("qemu").toString(),
               setup.imageName(), setup.imageVersion(), setup.vcpus(), setup.memoryMiB(), setup.disk() != null,
-              setup.network(), setup.kernelCommandLine(), Instant.now().toString()));
+              setup.network(), kernelCommandLine, Instant.now().toString()));
     } catch (IOException e) {
       throw new VmmException("snapshot " + sandboxId() + ": cannot copy the disk into " + directory + ": " + e.getMessage(), e);
     } finally {
@@ -238,30 +190,17 @@ final class QemuInstance implements VmInstance {
   }
 
   @Override
-  public CompletableFuture<Integer> onExit() {
-    return process.onExit();
-  }
-
-  @Override
   public boolean guestRequestedShutdown() {
     return guestShutdown.get();
   }
 
   @Override
   public Map<String, String> persistentState() {
-    Map<String, String> s = new HashMap<>();
-    s.put("pid", Long.toString(process.pid()));
-    s.put("startTime", Long.toString(process.startTime()));
+    Map<String, String> s = setup.state(process);
     s.put("qmpSocket", process.rootDir().resolve("run/qmp.sock").toString());
     s.put("consoleSocket", process.rootDir().resolve("run/console.sock").toString());
     s.put("consoleLog", consoleLog().toString());
-    s.put("disk", setup.disk() == null ? "" : setup.disk().toString());
-    s.put("vcpus", Integer.toString(setup.vcpus()));
-    s.put("memoryMiB", Long.toString(setup.memoryMiB()));
-    s.put("imageName", setup.imageName());
-    s.put("imageVersion", setup.imageVersion());
-    s.put("network", Boolean.toString(setup.network()));
-    s.put("kernelCommandLine", setup.kernelCommandLine());
+    s.put("kernelCommandLine", kernelCommandLine);
     return Map.copyOf(s);
   }
 

@@ -47,12 +47,7 @@ class FirecrackerDriverTest {
   void setUp() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root for mount namespaces");
     work = Files.createTempDirectory("stk-vm-fc-");
-    // A tiny image: the fake guest never reads it, Firecracker only opens the files.
-    Path img = Files.createDirectories(work.resolve("image"));
-    Files.writeString(img.resolve("vmlinuz"), "kernel");
-    Files.writeString(img.resolve("initramfs.cpio.gz"), "initrd");
-    Files.write(img.resolve("rootfs.ext4"), new byte[1 << 20]);
-    images = DirectoryImageResolverFake.of(img).orElseThrow();
+    images = DirectoryImageResolverFake.tiny(work);
     ResolvedImage i = images.image();
     image = new ResolvedImage(i.name(), i.version(), i.kernel(), i.initrd(), i.rootfs(), "console=ttyS0 reboot=k",
         Set.of("firecracker"), READY);
@@ -87,7 +82,7 @@ class FirecrackerDriverTest {
   }
 
   private List<String> calls() {
-    return jail.last().server().requests().stream().map(r -> r.method() + " " + r.path()).toList();
+    return jail.lastCalls();
   }
 
   @ParameterizedTest

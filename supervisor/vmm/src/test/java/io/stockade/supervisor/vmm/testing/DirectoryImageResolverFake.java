@@ -26,6 +26,18 @@ public final class DirectoryImageResolverFake implements ImageResolver {
     this.image = image;
   }
 
+  /**
+   * A resolver over a tiny image written into {@code dir/image} (a few bytes of "kernel" and
+   * "initrd", a 1 MiB rootfs): enough for the fake VMMs, which only open the files.
+   */
+  public static DirectoryImageResolverFake tiny(Path dir) throws IOException {
+    Path img = Files.createDirectories(dir.resolve("image"));
+    Files.writeString(img.resolve("vmlinuz"), "kernel");
+    Files.writeString(img.resolve("initramfs.cpio.gz"), "initrd");
+    Files.write(img.resolve("rootfs.ext4"), new byte[1 << 20]);
+    return of(img).orElseThrow();
+  }
+
   /** Empty when the directory lacks the image (the test then skips with that reason). */
   public static Optional<DirectoryImageResolverFake> of(Path dir) {
     Path kernel = dir.resolve("vmlinuz");

@@ -58,6 +58,11 @@ public final class FakeVmmJail implements JailLauncher {
     return launched.get(launched.size() - 1);
   }
 
+  /** The requests the last launched fake VMM's API received, as "METHOD /path". */
+  public List<String> lastCalls() {
+    return last().server().requests().stream().map(r -> r.method() + " " + r.path()).toList();
+  }
+
   /** Writes the fake VMM binary: prints {@code versionLine} for --version, otherwise waits. */
   public static Path writeBinary(Path dir, String name, String versionLine) throws IOException {
     Path bin = dir.resolve(name);

@@ -51,7 +51,8 @@ final class BlockDevices {
     if (!Files.exists(node.resolve("partition"))) {
       return java.util.Optional.of(majMin);
     }
-    Path parentDev = node.resolve("..").resolve("dev"); // the symlink's target's parent is the disk
+    // The link points into /sys/devices/...; a partition's directory sits in its disk's.
+    Path parentDev = node.resolve("../dev");
     try {
       return java.util.Optional.of(Files.readString(node.toRealPath().getParent().resolve("dev")).trim());
     } catch (IOException e) {

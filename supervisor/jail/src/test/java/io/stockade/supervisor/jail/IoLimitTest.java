@@ -107,12 +107,19 @@ class IoLimitTest {
   void unlimitedLaunchStillJoinsBlkioAndWritesNoThrottle() throws Exception {
     CgroupLayout layout = CgroupLayout.discover(Path.of("/"));
     assumeTrue(layout.v1("blkio").isPresent(), "no v1 blkio hierarchy on this host");
-    String id = newId("u");
-    JailedProcess p = jails.launcher.launch(jails.shell(id, "cat /proc/self/cgroup"));
-    assertThat(JailTestSupport.await(p)).isZero();
-    assertThat(JailTestSupport.console(p)).containsPattern("blkio:.*/" + id);
-    Path blkio = layout.v1("blkio").orElseThrow().resolve(id);
-    assertThat(Files.readString(blkio.resolve("blkio.throttle.write_bps_device"))).isBlank();
+    // Pooled (the stage joined blkio ahead, under its pool name) and cold (it joins on its own).
+    try (LinuxJailLauncher cold = LinuxJailLauncher.create(jails.config, 0)) {
+      for (LinuxJailLauncher launcher : List.of(jails.launcher, cold)) {
+        String id = newId("u");
+        JailedProcess p = launcher.launch(jails.shell(id, "cat /proc/self/cgroup"));
+        assertThat(JailTestSupport.await(p)).isZero();
+        assertThat(JailTestSupport.console(p)).containsPattern("blkio:.*/" + id);
+        Path blkio = layout.v1("blkio").orElseThrow().resolve(id);
+        assertThat(Files.readString(blkio.resolve("blkio.throttle.write_bps_device"))).isBlank();
+        launcher.cleanup(id);
+        assertThat(blkio).doesNotExist();
+      }
+    }
   }
 
   @Test

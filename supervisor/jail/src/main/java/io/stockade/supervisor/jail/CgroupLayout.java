@@ -16,7 +16,8 @@ import java.util.Set;
  * and /proc/self/cgroup, so tests can point it at a fake tree.
  */
 final class CgroupLayout {
-  static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu");
+  /** The controllers the jail uses, by their v1 names (v2 calls blkio "io": see {@link #v2Name}). */
+  static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "blkio");
 
   private final Optional<Path> v2;
   private final Set<String> v2Controllers;
@@ -40,7 +41,16 @@ final class CgroupLayout {
 
   /** This process's own cgroup in the v1 hierarchy of {@code controller}, used only if v2 lacks it. */
   Optional<Path> v1(String controller) {
-    return v2Controllers.contains(controller) ? Optional.empty() : Optional.ofNullable(v1.get(controller));
+    return v2Controllers.contains(v2Name(controller)) ? Optional.empty() : Optional.ofNullable(v1.get(controller));
+  }
+
+  /** Whether the v2 hierarchy offers {@code controller} (given by its v1 name). */
+  boolean onV2(String controller) {
+    return v2.isPresent() && v2Controllers.contains(v2Name(controller));
+  }
+
+  static String v2Name(String controller) {
+    return controller.equals("blkio") ? "io" : controller;
   }
 
   static CgroupLayout discover(Path hostRoot) throws JailException {

@@ -67,6 +67,33 @@ public record JailSpec(
    * @param pids maximum number of tasks
    * @param openFiles RLIMIT_NOFILE
    * @param fileSizeBytes RLIMIT_FSIZE, 0 = unlimited
+   * @param ioReadBytesPerSec read bandwidth on each block device backing the jail directory and
+   *     the bind mounts (cgroup v2 io.max rbps, else v1 blkio.throttle.read_bps_device), 0 = unlimited
+   * @param ioWriteBytesPerSec write bandwidth on the same devices (wbps), 0 = unlimited
    */
-  public record Limits(long cpuMillis, long memoryBytes, long pids, long openFiles, long fileSizeBytes) {}
+  public record Limits(long cpuMillis, long memoryBytes, long pids, long openFiles, long fileSizeBytes,
+      long ioReadBytesPerSec, long ioWriteBytesPerSec) {
+
+    public Limits {
+      if (ioReadBytesPerSec < 0 || ioWriteBytesPerSec < 0) {
+        throw new IllegalArgumentException("I/O limits must be >= 0 (0 = unlimited): read "
+            + ioReadBytesPerSec + ", write " + ioWriteBytesPerSec);
+      }
+    }
+
+    /** Limits without I/O bandwidth limits (the form that predates them). */
+    public Limits(long cpuMillis, long memoryBytes, long pids, long openFiles, long fileSizeBytes) {
+      this(cpuMillis, memoryBytes, pids, openFiles, fileSizeBytes, 0, 0);
+    }
+
+    /** The same limits with these I/O bandwidths (bytes per second, 0 = unlimited). */
+    public Limits withIo(long readBytesPerSec, long writeBytesPerSec) {
+      return new Limits(cpuMillis, memoryBytes, pids, openFiles, fileSizeBytes, readBytesPerSec, writeBytesPerSec);
+    }
+
+    /** Whether any I/O bandwidth limit is asked for. */
+    public boolean limitsIo() {
+      return ioReadBytesPerSec > 0 || ioWriteBytesPerSec > 0;
+    }
+  }
 }

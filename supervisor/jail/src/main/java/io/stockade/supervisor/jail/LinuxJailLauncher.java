@@ -5,11 +5,13 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -65,6 +67,11 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
    * migration on its critical path).
    */
   public static LinuxJailLauncher create(JailConfig config, int pooledStages) throws JailException {
+    return create(config, pooledStages, CgroupLayout.discover(config.hostRoot()));
+  }
+
+  /** Same, on a given cgroup layout (tests: a host without some controller). */
+  static LinuxJailLauncher create(JailConfig config, int pooledStages, CgroupLayout layout) throws JailException {
     Path stage = config.execStage().isPresent()
         ? config.execStage().get()
         : NativeStage.extract(config.nativeDir(), NativeStage.EXEC);
@@ -72,7 +79,7 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
       throw new JailException("exec_stage", Errno.ENOENT, "exec stage " + stage + " is not an executable file: "
           + "install stockade-exec there or leave the setting empty to use the one in the jar");
     }
-    return new LinuxJailLauncher(config, stage, CgroupLayout.discover(config.hostRoot()), pooledStages);
+    return new LinuxJailLauncher(config, stage, layout, pooledStages);
   }
 
   /** Ends the pooled exec stages and removes their cgroups; running sandboxes are not touched. */
@@ -110,8 +117,11 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
       LaunchTrace.mark(spec.sandboxId(), "jail_dir");
       JailSpec.Limits limits = spec.limits();
       pooled = pool.flatMap(StagePool::take);
+      SandboxCgroup.Io io = limits.limitsIo()
+          ? new SandboxCgroup.Io(limits.ioReadBytesPerSec(), limits.ioWriteBytesPerSec(), ioDevices(plan))
+          : SandboxCgroup.Io.NONE;
       cgroup.create(cgroups, pooled.map(StagePool.Pooled::v1Cgroups).orElse(List.of()), limits.memoryBytes(), limits.pids(),
-          limits.cpuMillis());
+          limits.cpuMillis(), io);
       LaunchTrace.mark(spec.sandboxId(), "cgroups");
       writeFile(dir.seccomp(), SeccompCompiler.compiled(spec.seccompProfile()));
       writeFile(dir.state(), JSON.writeValueAsBytes(Map.of("sandboxId", spec.sandboxId(), "uid", uid, "gid", uid)));
@@ -291,6 +301,18 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
         LOG.warn("cleanup of sandbox {}: {}", sandboxId, e.getMessage());
       }
     }
+  }
+
+  /**
+   * The disks an I/O limit applies to: those holding the jail directory (the workload's root,
+   * console and state) and every bind-mount source, read-only ones included since reads are
+   * limited too. Devices the workload reaches another way (a block device node) are not covered.
+   */
+  private Set<String> ioDevices(JailPlan plan) throws JailException {
+    List<Path> paths = new ArrayList<>();
+    paths.add(config.jailsDir());
+    plan.mounts().forEach(m -> paths.add(m.hostPath()));
+    return BlockDevices.holding(paths, config.hostRoot().resolve("sys/dev/block"));
   }
 
   private String cgroupName(String sandboxId) {

@@ -22,12 +22,30 @@ final class SandboxCgroup {
   private final Optional<Path> memoryV1;
   private final Optional<Path> pidsV1;
   private final Optional<Path> cpuV1;
+  private final Optional<Path> blkioV1;
 
-  private SandboxCgroup(Optional<Path> v2, Optional<Path> memoryV1, Optional<Path> pidsV1, Optional<Path> cpuV1) {
+  private SandboxCgroup(Optional<Path> v2, Optional<Path> memoryV1, Optional<Path> pidsV1, Optional<Path> cpuV1,
+      Optional<Path> blkioV1) {
     this.v2 = v2;
     this.memoryV1 = memoryV1;
     this.pidsV1 = pidsV1;
     this.cpuV1 = cpuV1;
+    this.blkioV1 = blkioV1;
+  }
+
+  /**
+   * I/O bandwidth limits and the whole-disk devices ("MAJ:MIN") they apply to.
+   *
+   * @param readBps bytes per second, 0 = unlimited
+   * @param writeBps bytes per second, 0 = unlimited
+   */
+  record Io(long readBps, long writeBps, Set<String> devices) {
+    static final Io NONE = new Io(0, 0, Set.of());
+
+    /** Asked for: the controller must exist even when no device needs a line (refuse, never less). */
+    boolean limited() {
+      return readBps > 0 || writeBps > 0;
+    }
   }
 
   /** The cgroups a sandbox named {@code name} has (or would have) under {@code layout}. */
@@ -36,7 +54,10 @@ final class SandboxCgroup {
         layout.v2().map(p -> p.resolve(name)),
         layout.v1("memory").map(p -> p.resolve(name)),
         layout.v1("pids").map(p -> p.resolve(name)),
-        layout.v1("cpu").map(p -> p.resolve(name)));
+        layout.v1("cpu").map(p -> p.resolve(name)),
+        // Every sandbox joins a blkio v1 cgroup when the host has one, limited or not, so pooled
+        // stages (which pre-join every v1 hierarchy) fit any sandbox.
+        layout.v1("blkio").map(p -> p.resolve(name)));
   }
 
   /** Every directory, v2 first: what the exec stage joins and cleanup removes. */
@@ -46,6 +67,7 @@ final class SandboxCgroup {
     memoryV1.ifPresent(all::add);
     pidsV1.ifPresent(all::add);
     cpuV1.ifPresent(all::add);
+    blkioV1.ifPresent(all::add);
     return new ArrayList<>(all);
   }
 
@@ -75,6 +97,12 @@ final class SandboxCgroup {
    * before it is given its command line, so before it forks the workload.
    */
   void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis) throws JailException {
+    create(layout, pooledV1, memoryBytes, pids, cpuMillis, Io.NONE);
+  }
+
+  /** Same, with I/O bandwidth limits (v2 io.max, else v1 blkio throttling; neither: refused). */
+  void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis, Io io)
+      throws JailException {
     List<Path> v1 = v1Dirs();
     for (Path d : dirs()) {
       int i = v1.indexOf(d);
@@ -91,7 +119,7 @@ final class SandboxCgroup {
       }
     }
     Set<String> onV2 = layout.v2Controllers();
-    if (v2.isPresent() && (onV2.contains("memory") || onV2.contains("pids") || onV2.contains("cpu"))) {
+    if (v2.isPresent() && (onV2.contains("memory") || onV2.contains("pids") || onV2.contains("cpu") || onV2.contains("io"))) {
       enableV2Controllers(v2.get().getParent(), onV2);
     }
     Path memDir = onV2.contains("memory") ? v2.orElse(null) : memoryV1.orElse(null);
@@ -122,6 +150,35 @@ final class SandboxCgroup {
         throw new JailException("cgroup_controller", 0, "no cpu controller in cgroup v2 or v1: CPU limit " + cpuMillis + " cannot be enforced");
       }
     }
+    if (io.limited()) {
+      writeIo(layout, io);
+    }
+  }
+
+  private void writeIo(CgroupLayout layout, Io io) throws JailException {
+    if (layout.onV2("blkio") && v2.isPresent()) {
+      for (String dev : io.devices()) {
+        write(v2.get().resolve("io.max"), dev + " rbps=" + bps(io.readBps()) + " wbps=" + bps(io.writeBps()));
+      }
+    } else if (blkioV1.isPresent()) {
+      for (String dev : io.devices()) {
+        if (io.readBps() > 0) {
+          write(blkioV1.get().resolve("blkio.throttle.read_bps_device"), dev + " " + io.readBps());
+        }
+        if (io.writeBps() > 0) {
+          write(blkioV1.get().resolve("blkio.throttle.write_bps_device"), dev + " " + io.writeBps());
+        }
+      }
+    } else {
+      throw new JailException("cgroup_io", 0, "I/O limits (read " + io.readBps() + " B/s, write " + io.writeBps()
+          + " B/s on " + io.devices() + ") cannot be enforced: the supervisor's cgroup v2 has no io controller and no v1 "
+          + "blkio hierarchy holds it; enable io in the parent's cgroup.subtree_control (or mount blkio), or launch "
+          + "without I/O limits");
+    }
+  }
+
+  private static String bps(long v) {
+    return v > 0 ? Long.toString(v) : "max";
   }
 
   private static void enableV2Controllers(Path parent, Set<String> available) throws JailException {
@@ -130,8 +187,9 @@ final class SandboxCgroup {
       String enabled = Files.readString(control);
       StringBuilder want = new StringBuilder();
       for (String c : CgroupLayout.CONTROLLERS) {
-        if (available.contains(c) && !enabled.contains(c)) {
-          want.append('+').append(c).append(' ');
+        String name = CgroupLayout.v2Name(c);
+        if (available.contains(name) && !List.of(enabled.trim().split("\\s+")).contains(name)) {
+          want.append('+').append(name).append(' ');
         }
       }
       if (want.length() > 0) {

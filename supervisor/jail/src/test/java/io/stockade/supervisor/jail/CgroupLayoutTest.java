@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -82,5 +83,42 @@ class CgroupLayoutTest {
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/pids/svc/stk-jt-b/pids.max"))).as("32 + the stage").isEqualTo("33");
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/cpu,cpuacct/stk-jt-b/cpu.cfs_quota_us"))).isEqualTo("50000");
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/cpu,cpuacct/stk-jt-b/cpu.cfs_period_us"))).isEqualTo("100000");
+  }
+
+  @Test
+  void ioLimitsGoToV1BlkioOnAHybridHostAndToIoMaxOnV2() throws Exception {
+    write("proc/self/mountinfo", String.join("\n",
+        "31 30 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw",
+        "33 30 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory",
+        "34 30 0:30 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids",
+        "36 30 0:32 / /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio", ""));
+    write("proc/self/cgroup", "6:blkio:/svc\n5:pids:/svc\n4:memory:/svc\n0::/svc\n");
+    write("sys/fs/cgroup/unified/svc/cgroup.controllers", "\n");
+    CgroupLayout l = CgroupLayout.discover(root);
+    assertThat(l.v1("blkio")).contains(root.resolve("sys/fs/cgroup/blkio/svc"));
+    SandboxCgroup s = SandboxCgroup.of(l, "stk-io-a");
+    assertThat(s.v1Dirs()).contains(root.resolve("sys/fs/cgroup/blkio/svc/stk-io-a"));
+    for (Path d : s.dirs()) {
+      Files.createDirectories(d.getParent());
+    }
+    s.create(l, List.of(), 64L << 20, 8, 0, new SandboxCgroup.Io(0, 1000, Set.of("8:0", "254:0")));
+    Path blkio = root.resolve("sys/fs/cgroup/blkio/svc/stk-io-a");
+    // A fake file keeps only the last write; the kernel keeps one line per device.
+    assertThat(Files.readString(blkio.resolve("blkio.throttle.write_bps_device"))).matches("(8:0|254:0) 1000");
+    assertThat(blkio.resolve("blkio.throttle.read_bps_device")).doesNotExist();
+
+    // A unified host with io: the limit goes to io.max, and +io is delegated to the sandbox.
+    write("proc/self/mountinfo", "31 25 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+    write("proc/self/cgroup", "0::/svc2\n");
+    write("sys/fs/cgroup/svc2/cgroup.controllers", "cpu io memory pids\n");
+    write("sys/fs/cgroup/svc2/cgroup.subtree_control", "\n");
+    CgroupLayout u = CgroupLayout.discover(root);
+    assertThat(u.onV2("blkio")).isTrue();
+    assertThat(u.v1("blkio")).isEmpty();
+    SandboxCgroup v = SandboxCgroup.of(u, "stk-io-b");
+    v.create(u, List.of(), 64L << 20, 8, 0, new SandboxCgroup.Io(500, 0, Set.of("254:0")));
+    Path dir = root.resolve("sys/fs/cgroup/svc2/stk-io-b");
+    assertThat(Files.readString(dir.resolve("io.max"))).isEqualTo("254:0 rbps=500 wbps=max");
+    assertThat(Files.readString(root.resolve("sys/fs/cgroup/svc2/cgroup.subtree_control"))).contains("+io");
   }
 }

@@ -87,6 +87,7 @@ public final class QemuDriver implements VmmDriver {
     try {
       Files.createDirectories(spec.sandboxDir());
       disk = prepareDisk(spec, image, restore);
+      giveDataDisks(spec);
       String cmdline =
           restore.isPresent()
               ? restore.get().kernelCommandLine()
@@ -154,6 +155,17 @@ public final class QemuDriver implements VmmDriver {
     return disk;
   }
 
+  /** QEMU runs as the sandbox's uid and opens its data disks read-write. */
+  private void giveDataDisks(LaunchSpec spec) throws VmmException {
+    for (Path d : spec.dataDisks()) {
+      if (!Files.isRegularFile(d)) {
+        throw new VmmException("launch " + spec.sandboxId() + ": data disk " + d
+            + " does not exist: the daemon creates data disks before launching");
+      }
+      SandboxFiles.giveToSandbox(jail, spec.sandboxId(), d);
+    }
+  }
+
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk, String cmdline, boolean incoming) {
     List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
     mounts.add(new JailSpec.Mount(image.kernel(), QemuCommandLine.KERNEL, false));
@@ -161,6 +173,9 @@ public final class QemuDriver implements VmmDriver {
     if (disk != null) {
       mounts.add(new JailSpec.Mount(image.rootfs().orElseThrow(), QemuCommandLine.ROOTFS, false));
       mounts.add(new JailSpec.Mount(disk, QemuCommandLine.DISK, true));
+    }
+    for (int i = 0; i < spec.dataDisks().size(); i++) {
+      mounts.add(new JailSpec.Mount(spec.dataDisks().get(i), QemuCommandLine.dataDisk(i), true));
     }
     List<String> devices = new ArrayList<>(List.of("null", "urandom"));
     if (options.accelerator() == QemuCommandLine.Accel.KVM) {
@@ -174,7 +189,7 @@ public final class QemuDriver implements VmmDriver {
     List<String> argv =
         QemuCommandLine.build(
             options.accelerator(), spec.vcpus(), spec.memoryMiB(), cmdline, image.initrd().isPresent(),
-            disk != null, nic, incoming);
+            disk != null, nic, incoming, spec.dataDisks().size());
     long memoryBytes = (spec.memoryMiB() + options.overheadMiB()) * 1024 * 1024;
     // fileSize 0: QEMU writes the snapshot's memory file through a passed descriptor, and
     // RLIMIT_FSIZE would kill it with SIGXFSZ half way through.

@@ -142,6 +142,21 @@ class DataDiskLifecycleTest {
   }
 
   @Test
+  void theSizesSurviveInTheStateFileAndOldStateFilesMeanNone() throws Exception {
+    StateStore store = new StateStore(root.resolve("state2"));
+    SandboxSpec spec = new SandboxSpec("qemu", "n", "img", List.of(), 1, 256, null, null, false, 60, List.of(5L, 7L));
+    store.save(new PersistedSandbox(PersistedSandbox.VERSION, "stk-dk-1", new Owner(ALICE, ALICE, "u" + ALICE), spec,
+        SandboxState.CREATED, null, "2026-01-01T00:00:00Z", null, null, null, null, null, 0, null));
+    assertThat(store.loadAll().sandboxes()).singleElement().satisfies(p -> assertThat(p.spec()).isEqualTo(spec));
+    // A state file from before data disks existed has no dataDiskMiB field.
+    Path f = store.fileOf("stk-dk-1");
+    Files.writeString(f, Files.readString(f).replaceAll(",\\s*\"dataDiskMiB\"\\s*:\\s*\\[[^]]*]", ""));
+    assertThat(Files.readString(f)).doesNotContain("dataDiskMiB");
+    assertThat(store.loadAll().sandboxes()).singleElement()
+        .satisfies(p -> assertThat(p.spec().dataDiskMiB()).isEmpty());
+  }
+
+  @Test
   void rootMayAskForMoreThanAnyGrant() throws Exception {
     assumeTrue(hasQemuImg(), "qemu-img is not installed (scripts/setup-debian.sh installs qemu-utils)");
     String id = lc.create(ROOT, vm("qemu", 1L, 1L, 1L, 4096L)).id();

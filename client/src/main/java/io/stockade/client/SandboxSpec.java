@@ -1,5 +1,6 @@
 package io.stockade.client;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,8 @@ import java.util.Objects;
  * @param dnsNames host names it may resolve and reach
  * @param network give it a network interface at all
  * @param readyTimeoutSeconds how long Start waits for readiness, 0 for the server's default
+ * @param dataDisks extra empty data disks for VM kinds, default none (left out of the JSON when
+ *     empty, so an older server still accepts the request)
  */
 public record SandboxSpec(
     SandboxKind kind,
@@ -33,17 +36,28 @@ public record SandboxSpec(
     List<Egress> egress,
     List<String> dnsNames,
     boolean network,
-    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int readyTimeoutSeconds) {
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) int readyTimeoutSeconds,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DataDisk> dataDisks) {
 
+  @JsonCreator
   public SandboxSpec {
     Objects.requireNonNull(kind, "kind");
     command = copyOf(command, "command");
     egress = copyOf(egress, "egress");
     dnsNames = copyOf(dnsNames, "dnsNames");
+    dataDisks = copyOf(dataDisks, "dataDisks");
     if (vcpus < 0 || memoryMiB < 0 || readyTimeoutSeconds < 0) {
       throw new IllegalArgumentException(
           "vcpus, memoryMiB and readyTimeoutSeconds must not be negative (0 means the server's default)");
     }
+  }
+
+  /** A spec without data disks (the shape before data disks existed). */
+  public SandboxSpec(SandboxKind kind, String name, String image, List<String> command, int vcpus,
+      long memoryMiB, List<Egress> egress, List<String> dnsNames, boolean network,
+      int readyTimeoutSeconds) {
+    this(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, List.of());
   }
 
   /** A spec for a VM booting {@code image} (null: the server's default image), all else default. */
@@ -57,23 +71,29 @@ public record SandboxSpec(
   }
 
   public SandboxSpec withName(String newName) {
-    return new SandboxSpec(kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds);
+    return new SandboxSpec(kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks);
   }
 
   public SandboxSpec withResources(int newVcpus, long newMemoryMiB) {
-    return new SandboxSpec(kind, name, image, command, newVcpus, newMemoryMiB, egress, dnsNames, network, readyTimeoutSeconds);
+    return new SandboxSpec(kind, name, image, command, newVcpus, newMemoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks);
   }
 
   public SandboxSpec withNetwork(List<Egress> newEgress, List<String> newDnsNames) {
-    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, true, readyTimeoutSeconds);
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, true, readyTimeoutSeconds, dataDisks);
   }
 
   public SandboxSpec withCommand(List<String> newCommand) {
-    return new SandboxSpec(kind, name, image, newCommand, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds);
+    return new SandboxSpec(kind, name, image, newCommand, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks);
   }
 
   public SandboxSpec withReadyTimeoutSeconds(int seconds) {
-    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network, seconds);
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network, seconds, dataDisks);
+  }
+
+  /** The same spec with these extra data disks (empty: none). */
+  public SandboxSpec withDataDisks(List<DataDisk> newDataDisks) {
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, newDataDisks);
   }
 
   static <T> List<T> copyOf(List<T> list, String what) {

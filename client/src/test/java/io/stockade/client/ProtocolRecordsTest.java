@@ -46,6 +46,13 @@ class ProtocolRecordsTest {
     assertThat(node.get("kind").asText()).isEqualTo("cloud-hypervisor");
     assertThat(node.get("egress").get(0).get("portFrom").asInt()).isEqualTo(443);
     assertThat(VarlinkJson.decode(node, SandboxSpec.class)).isEqualTo(spec);
+    assertThat(node.has("dataDisks")).as("empty data disks are left out").isFalse();
+    SandboxSpec withDisks = spec.withDataDisks(List.of(DataDisk.ofMiB(10), DataDisk.ofMiB(20)));
+    ObjectNode n2 = VarlinkJson.encode(withDisks);
+    assertThat(n2.get("dataDisks").get(1).get("sizeMiB").asLong()).isEqualTo(20);
+    assertThat(VarlinkJson.decode(n2, SandboxSpec.class)).isEqualTo(withDisks);
+    assertThatThrownBy(() -> VarlinkJson.decode(json("{\"spec\":{\"kind\":\"qemu\",\"dataDisks\":[{\"sizeMiB\":0}]}}"),
+        Requests.Create.class)).isInstanceOf(MalformedMessageException.class);
   }
 
   @Test

@@ -22,6 +22,16 @@ public interface ImageResolver {
   Path createWritableDisk(ResolvedImage image, String sandboxId, Path directory, DiskFormat format)
       throws ImageException;
 
+  /**
+   * Creates an empty, sparse qcow2 data disk of {@code sizeMiB} MiB at {@code file} (which must
+   * not exist) with qemu-img. Data disks use no image; the caller places them in the sandbox's
+   * directory so that removing the sandbox removes them. This default uses {@code qemu-img} from
+   * PATH with {@link StoreOptions#defaults()}' timeout; the store uses its own options.
+   */
+  default Path createDataDisk(Path file, long sizeMiB) throws ImageException {
+    return new WritableDisks(StoreOptions.defaults()).createEmpty(file, sizeMiB);
+  }
+
   /** Records that a sandbox no longer uses any image (its disks are removed by the caller). */
   void release(String sandboxId);
 }

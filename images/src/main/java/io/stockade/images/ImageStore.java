@@ -129,6 +129,11 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
 
   @SuppressWarnings("try") // the lock is held for the block, never referenced
   @Override
+  public Path createDataDisk(Path file, long sizeMiB) throws ImageException {
+    return disks.createEmpty(file, sizeMiB);
+  }
+
+  @Override
   public Path createWritableDisk(ResolvedImage image, String sandboxId, Path directory, DiskFormat format)
       throws ImageException {
     Names.requireSandboxId(sandboxId);

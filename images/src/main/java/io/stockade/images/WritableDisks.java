@@ -60,6 +60,26 @@ final class WritableDisks {
     return target;
   }
 
+  /**
+   * An empty qcow2 of {@code sizeMiB} MiB at {@code target}: sparse (a few hundred KiB until the
+   * guest writes), so asking for a large disk costs no host space up front.
+   */
+  Path createEmpty(Path target, long sizeMiB) throws DiskCreateFailed {
+    if (sizeMiB < 1) {
+      throw new DiskCreateFailed(target, "size " + sizeMiB + " MiB: a data disk needs at least 1 MiB");
+    }
+    try {
+      Files.createDirectories(target.getParent());
+    } catch (IOException e) {
+      throw new DiskCreateFailed(target, "cannot create " + target.getParent() + ": " + e, e);
+    }
+    if (Files.exists(target)) {
+      throw new DiskCreateFailed(target, "it already exists: remove it or use it as it is");
+    }
+    run(target, options.qemuImg(), "create", "-q", "-f", "qcow2", target.toString(), sizeMiB + "M");
+    return target;
+  }
+
   private void run(Path target, String program, String... args) throws DiskCreateFailed {
     CommandLine cmd = new CommandLine(program);
     cmd.addArguments(args, false);

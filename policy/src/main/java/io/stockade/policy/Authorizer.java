@@ -46,6 +46,7 @@ public interface Authorizer {
    * @param memoryMiB requested memory
    * @param egress requested egress rules
    * @param dnsNames requested host names
+   * @param dataDiskMiB sizes of the requested extra data disks, empty for none
    */
   record CreateIntent(
       String kind,
@@ -54,7 +55,19 @@ public interface Authorizer {
       int vcpus,
       long memoryMiB,
       java.util.List<EgressRule> egress,
-      java.util.List<String> dnsNames) {}
+      java.util.List<String> dnsNames,
+      java.util.List<Long> dataDiskMiB) {
+
+    public CreateIntent {
+      dataDiskMiB = dataDiskMiB == null ? java.util.List.of() : java.util.List.copyOf(dataDiskMiB);
+    }
+
+    /** An intent without data disks. */
+    public CreateIntent(String kind, String image, java.util.List<String> command, int vcpus,
+        long memoryMiB, java.util.List<EgressRule> egress, java.util.List<String> dnsNames) {
+      this(kind, image, command, vcpus, memoryMiB, egress, dnsNames, java.util.List.of());
+    }
+  }
 
   /** What the subject holds now, over all its sandboxes that are not destroyed. */
   record Usage(int sandboxes, int vcpus, long memoryMiB) {}

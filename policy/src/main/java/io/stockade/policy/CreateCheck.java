@@ -55,7 +55,22 @@ final class CreateCheck {
         deny("DNS name " + name + " is not permitted by " + e.policy() + allowed(g.dnsNames()));
       }
     }
+    checkDataDisks(g);
     checkQuota(g);
+  }
+
+  private void checkDataDisks(Grant g) throws PolicyDeniedException {
+    List<Long> disks = intent.dataDiskMiB();
+    if (disks.size() > g.maxDataDisks()) {
+      deny(disks.size() + " data disks requested, more than the " + g.maxDataDisks()
+          + " permitted by " + e.policy() + " (maxDataDisks)");
+    }
+    for (int i = 0; i < disks.size(); i++) {
+      if (disks.get(i) > g.maxDataDiskMiB()) {
+        deny("data disk " + i + " of " + disks.get(i) + " MiB exceeds the per-disk limit of "
+            + g.maxDataDiskMiB() + " MiB of " + e.policy() + " (maxDataDiskMiB)");
+      }
+    }
   }
 
   private void checkQuota(Grant g) throws QuotaExceededException {

@@ -51,6 +51,8 @@ final class Entitlement {
     Source[] from = new Source[5];
     List<Source> sources = new ArrayList<>();
     boolean admin = false;
+    int dataDisks = 0;
+    long dataDiskMiB = 0;
     for (Rule rule : rules) {
       Source source = new Source(label(rule, subjectGroups), rule.file());
       sources.add(source);
@@ -61,6 +63,8 @@ final class Entitlement {
       dnsNames.addAll(g.dnsNames());
       commands.addAll(g.commands());
       admin |= rule.admin();
+      dataDisks = Math.max(dataDisks, g.maxDataDisks());
+      dataDiskMiB = Math.max(dataDiskMiB, g.maxDataDiskMiB());
       long[] these = {g.maxSandboxes(), g.maxVcpusPerSandbox(), g.maxMemoryMiBPerSandbox(),
           g.maxVcpusTotal(), g.maxMemoryMiBTotal()};
       for (int i = 0; i < 5; i++) {
@@ -71,7 +75,8 @@ final class Entitlement {
       }
     }
     Grant merged = new Grant(kinds, images, (int) limits[0], (int) limits[1], limits[2],
-        (int) limits[3], limits[4], List.copyOf(egress), List.copyOf(dnsNames), List.copyOf(commands));
+        (int) limits[3], limits[4], List.copyOf(egress), List.copyOf(dnsNames), List.copyOf(commands),
+        dataDisks, dataDiskMiB);
     return new Entitlement(merged, admin, sources, from);
   }
 

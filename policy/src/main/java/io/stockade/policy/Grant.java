@@ -17,6 +17,8 @@ import java.util.Set;
  * @param egress destinations its sandboxes may request
  * @param dnsNames host names its sandboxes may request (exact, or "*.example.org")
  * @param commands for the process kind: absolute paths of programs it may run; empty = none
+ * @param maxDataDisks extra data disks one sandbox may request; 0 = none
+ * @param maxDataDiskMiB size limit of each data disk
  */
 public record Grant(
     Set<String> kinds,
@@ -28,7 +30,17 @@ public record Grant(
     long maxMemoryMiBTotal,
     List<EgressRule> egress,
     List<String> dnsNames,
-    List<String> commands) {
+    List<String> commands,
+    int maxDataDisks,
+    long maxDataDiskMiB) {
+
+  /** A grant without data disks (the shape before data disks existed). */
+  public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,
+      long maxMemoryMiBPerSandbox, int maxVcpusTotal, long maxMemoryMiBTotal,
+      List<EgressRule> egress, List<String> dnsNames, List<String> commands) {
+    this(kinds, images, maxSandboxes, maxVcpusPerSandbox, maxMemoryMiBPerSandbox, maxVcpusTotal,
+        maxMemoryMiBTotal, egress, dnsNames, commands, 0, 0);
+  }
 
   public Grant {
     kinds = Set.copyOf(kinds);

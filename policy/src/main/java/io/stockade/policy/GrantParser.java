@@ -11,7 +11,8 @@ import java.util.function.Function;
 /** Validates one rule's {@code grant} object into a {@link Grant}; see docs/policy.md. */
 final class GrantParser {
   private static final Set<String> FIELDS = Set.of("kinds", "images", "commands", "maxSandboxes",
-      "maxVcpus", "maxMemoryMiB", "totalVcpus", "totalMemoryMiB", "egress", "dnsNames");
+      "maxVcpus", "maxMemoryMiB", "totalVcpus", "totalMemoryMiB", "egress", "dnsNames",
+      "maxDataDisks", "maxDataDiskMiB");
   private static final Set<String> EGRESS_FIELDS = Set.of("cidr", "protocol", "ports");
 
   private final Problems problems;
@@ -36,6 +37,9 @@ final class GrantParser {
         problems.integer(grant, at, "totalVcpus", 1, RuleParser.MAX_TOTAL_VCPUS, false);
     Long totalMemory =
         problems.integer(grant, at, "totalMemoryMiB", 1, RuleParser.MAX_TOTAL_MEMORY_MIB, false);
+    Long dataDisks = problems.integer(grant, at, "maxDataDisks", 0, Syntax.MAX_DATA_DISKS, false);
+    Long dataDiskMiB =
+        problems.integer(grant, at, "maxDataDiskMiB", 1, Syntax.MAX_DATA_DISK_MIB, false);
     List<EgressRule> egress = egress(grant, at);
     Set<String> dnsNames = strings(grant, at, "dnsNames", false, Syntax::dnsPattern);
 
@@ -46,6 +50,10 @@ final class GrantParser {
     if (kinds.stream().anyMatch(k -> !k.equals("process")) && isEmpty(grant, "images")) {
       problems.add(Problems.child(at, "images"), "a VM kind is granted but no image: "
           + "list the images it may boot, or \"*\" for any");
+    }
+    if (dataDisks != null && dataDisks > 0 && !grant.has("maxDataDiskMiB")) {
+      problems.add(Problems.child(at, "maxDataDiskMiB"), "maxDataDisks is " + dataDisks
+          + " but no size limit is given: add maxDataDiskMiB, the largest disk in MiB");
     }
     long s = sandboxes == null ? 0 : sandboxes;
     long v = vcpus == null ? 0 : vcpus;
@@ -61,7 +69,8 @@ final class GrantParser {
           + " is less than maxMemoryMiB " + memory + ": no sandbox could use its per-sandbox limit");
     }
     return new Grant(kinds, images, (int) s, (int) v, m, (int) tv, tm, egress,
-        List.copyOf(dnsNames), List.copyOf(commands));
+        List.copyOf(dnsNames), List.copyOf(commands),
+        dataDisks == null ? 0 : dataDisks.intValue(), dataDiskMiB == null ? 0 : dataDiskMiB);
   }
 
   /** Absent or []: entries that are present but invalid are reported on their own. */

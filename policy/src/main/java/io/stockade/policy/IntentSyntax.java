@@ -35,6 +35,26 @@ public final class IntentSyntax {
     for (int i = 0; i < names.size(); i++) {
       fail("dnsNames[" + i + "]", Syntax.dnsPattern(names.get(i)));
     }
+    checkDataDisks(intent);
+  }
+
+  private static void checkDataDisks(Authorizer.CreateIntent intent) throws InvalidIntentException {
+    List<Long> disks = intent.dataDiskMiB();
+    if (!disks.isEmpty() && intent.kind().equals("process")) {
+      throw new InvalidIntentException("dataDisks", "the process kind has no disks: "
+          + "request data disks for a VM kind only");
+    }
+    if (disks.size() > Syntax.MAX_DATA_DISKS) {
+      throw new InvalidIntentException("dataDisks", "at most " + Syntax.MAX_DATA_DISKS
+          + " data disks, got " + disks.size());
+    }
+    for (int i = 0; i < disks.size(); i++) {
+      long mib = disks.get(i);
+      if (mib < 1 || mib > Syntax.MAX_DATA_DISK_MIB) {
+        throw new InvalidIntentException("dataDisks[" + i + "].sizeMiB", "must be from 1 to "
+            + Syntax.MAX_DATA_DISK_MIB + ", got " + mib);
+      }
+    }
   }
 
   /** Checks requested egress rules alone: canonical CIDR, known protocol, sane port range. */

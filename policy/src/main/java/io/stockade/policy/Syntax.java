@@ -13,6 +13,10 @@ final class Syntax {
   static final Set<String> KINDS = Set.of("process", "qemu", "firecracker", "cloud-hypervisor");
   static final Set<String> PROTOCOLS = Set.of("tcp", "udp", "icmp");
   static final int MAX_VCPUS = 1024;
+  /** virtio-mmio slots are few; 16 extra disks is far beyond any sane sandbox. */
+  static final int MAX_DATA_DISKS = 16;
+  /** 16 TiB: qcow2 is sparse, but a larger disk is certainly a typo. */
+  static final long MAX_DATA_DISK_MIB = 16L * 1024 * 1024;
   /** 16 TiB: larger than any host this runs on, small enough that sums of limits never overflow. */
   static final long MAX_MEMORY_MIB = 16L * 1024 * 1024;
 

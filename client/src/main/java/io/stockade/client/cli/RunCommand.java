@@ -1,5 +1,6 @@
 package io.stockade.client.cli;
 
+import io.stockade.client.DataDisk;
 import io.stockade.client.Egress;
 import io.stockade.client.ReplyStream;
 import io.stockade.client.SandboxInfo;
@@ -25,6 +26,8 @@ final class RunCommand {
           + "  --egress RULE         allowed destination CIDR[:tcp|udp|icmp[:PORT[-PORT]]], e.g.\n"
           + "                        10.0.0.0/8:tcp:443 (repeatable; implies --network)\n"
           + "  --dns NAME            host name it may resolve (repeatable; implies --network)\n"
+          + "  --data-disk MIB       an extra empty data disk of MIB MiB for a VM (repeatable; the\n"
+          + "                        guest sees /dev/vdb, /dev/vdc, ...; destroy removes them)\n"
           + "  --ready-timeout S     how long start waits for the guest to be ready (default: the\n"
           + "                        server's, 60 s as shipped)\n"
           + "  -- COMMAND...         process kind: the program and its arguments (absolute path);\n"
@@ -32,7 +35,8 @@ final class RunCommand {
 
   private static final List<List<String>> SPEC_VALUED = List.of(
       List.of("--kind"), List.of("--image"), List.of("--name"), List.of("--vcpus"), List.of("--memory"),
-      List.of("--egress"), List.of("--dns"), List.of("--ready-timeout"));
+      List.of("--egress"), List.of("--dns"), List.of("--ready-timeout"),
+      List.of("--data-disk"));
 
   static Command create() {
     return new Command("create", List.of(), "[OPTIONS] [-- COMMAND...]",
@@ -68,10 +72,27 @@ final class RunCommand {
     try {
       return new SandboxSpec(kind, args.option("--name"), image, args.rest(), args.intOption("--vcpus", 0, 1),
           args.intOption("--memory", 0, 1), egress, args.options("--dns"), network,
-          args.intOption("--ready-timeout", 0, 1));
+          args.intOption("--ready-timeout", 0, 1), dataDisks(args, command));
     } catch (IllegalArgumentException e) {
       throw new UsageException(command, e.getMessage());
     }
+  }
+
+  static List<DataDisk> dataDisks(CommandLine args, String command) throws UsageException {
+    List<DataDisk> disks = new ArrayList<>();
+    for (String text : args.options("--data-disk")) {
+      long mib;
+      try {
+        mib = Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new UsageException(command, "--data-disk '" + text + "': expected a size in MiB, e.g. 1024");
+      }
+      if (mib < 1) {
+        throw new UsageException(command, "--data-disk " + text + ": the size must be at least 1 MiB");
+      }
+      disks.add(DataDisk.ofMiB(mib));
+    }
+    return disks;
   }
 
   static List<Egress> egress(CommandLine args, String command) throws UsageException {

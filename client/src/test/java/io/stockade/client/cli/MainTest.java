@@ -114,6 +114,19 @@ class MainTest {
   }
 
   @Test
+  void dataDiskOptionsBecomeTheSpecsDataDisksInOrder() throws Exception {
+    server.replies("Create", new Replies.Sandbox(sb("sb-9", SandboxState.CREATED)));
+    assertThat(run("create", "--data-disk", "64", "--data-disk=2048")).isZero();
+    assertThat(new String(VarlinkJson.toBytes(server.lastCall().parameters().get("spec")), StandardCharsets.UTF_8))
+        .isEqualTo("{\"kind\":\"qemu\",\"command\":[],\"egress\":[],\"dnsNames\":[],\"network\":false,"
+            + "\"dataDisks\":[{\"sizeMiB\":64},{\"sizeMiB\":2048}]}");
+    assertThat(run("create", "--data-disk", "1G")).isEqualTo(2);
+    assertThat(err).contains("--data-disk '1G': expected a size in MiB");
+    assertThat(run("create", "--data-disk", "0")).isEqualTo(2);
+    assertThat(err).contains("at least 1 MiB");
+  }
+
+  @Test
   void usageErrorsExitTwoWithoutTouchingTheSocket() {
     assertThat(run("create", "--kind", "vmware", "--image", "x")).isEqualTo(2);
     assertThat(err).contains("unknown sandbox kind 'vmware'").contains("stockade create --help");

@@ -13,7 +13,7 @@ final class Handlers {
 
   static final String[] SPEC_FIELDS = {
     "kind", "name", "image", "command", "vcpus", "memoryMiB", "egress", "dnsNames", "network",
-    "readyTimeoutSeconds"
+    "readyTimeoutSeconds", "dataDisks"
   };
 
   private Handlers() {}
@@ -32,6 +32,7 @@ final class Handlers {
         p.egress("egress"),
         p.strings("dnsNames"),
         network != null && network,
-        (int) p.integer("readyTimeoutSeconds", 0, 0, 86400));
+        (int) p.integer("readyTimeoutSeconds", 0, 0, 86400),
+        p.dataDisks("dataDisks"));
   }
 }

@@ -136,4 +136,27 @@ final class Params {
     }
     return out;
   }
+
+  /** {@code [{sizeMiB: int}, ...]} as sizes; the policy's syntax check bounds them. */
+  List<Long> dataDisks(String name) throws ApiError {
+    JsonNode v = value(name, false);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isArray()) {
+      throw ApiError.invalidParameter(prefix + name);
+    }
+    List<Long> out = new ArrayList<>();
+    int i = 0;
+    for (JsonNode e : v) {
+      String where = name + "[" + i++ + "]";
+      if (!e.isObject()) {
+        throw ApiError.invalidParameter(prefix + where);
+      }
+      Params p = nested((ObjectNode) e, prefix + where + ".", "sizeMiB");
+      p.value("sizeMiB", true);
+      out.add(p.integer("sizeMiB", 0, 1, Long.MAX_VALUE));
+    }
+    return out;
+  }
 }

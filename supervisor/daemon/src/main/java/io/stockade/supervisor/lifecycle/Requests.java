@@ -84,7 +84,12 @@ final class Requests {
     if (!r.network() && (!r.egress().isEmpty() || !r.dnsNames().isEmpty())) {
       throw LifecycleException.invalidParameter("spec.network", "egress rules and host names need network=true");
     }
-    SandboxSpec spec = new SandboxSpec(kind.wireName(), r.name(), image, command, vcpus, mem, r.egress(), r.dnsNames(), r.network(), ready);
+    if (!r.dataDiskMiB().isEmpty() && (kind == VmmKind.FIRECRACKER || kind == VmmKind.CLOUD_HYPERVISOR)) {
+      throw LifecycleException.unsupported("data disks are attached only by the qemu kind, not by "
+          + kind.wireName() + ": use kind qemu, or leave dataDisks out");
+    }
+    SandboxSpec spec = new SandboxSpec(kind.wireName(), r.name(), image, command, vcpus, mem, r.egress(), r.dnsNames(),
+        r.network(), ready, r.dataDiskMiB());
     try {
       IntentSyntax.check(intent(spec));
     } catch (InvalidIntentException e) {
@@ -135,6 +140,7 @@ final class Requests {
   }
 
   static Authorizer.CreateIntent intent(SandboxSpec s) {
-    return new Authorizer.CreateIntent(s.kind(), s.image(), s.command(), s.vcpus(), s.memoryMiB(), s.egress(), s.dnsNames());
+    return new Authorizer.CreateIntent(s.kind(), s.image(), s.command(), s.vcpus(), s.memoryMiB(), s.egress(), s.dnsNames(),
+        s.dataDiskMiB());
   }
 }

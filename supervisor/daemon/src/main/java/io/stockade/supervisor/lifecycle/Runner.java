@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -117,6 +118,24 @@ final class Runner {
     return img;
   }
 
+  /**
+   * The sandbox's data disks, created empty at its first start (data-N.qcow2 in its directory,
+   * which Destroy removes) and reused as they are at every later start, so the guest's data
+   * survives Stop and Start.
+   */
+  List<Path> dataDisks(Sandbox sb) throws ImageException {
+    List<Long> sizes = sb.spec().dataDiskMiB();
+    List<Path> out = new java.util.ArrayList<Path>();
+    for (int i = 0; i < sizes.size(); i++) {
+      Path file = sb.dir.resolve("data-" + i + ".qcow2");
+      if (!java.nio.file.Files.exists(file)) {
+        images.createDataDisk(file, sizes.get(i));
+      }
+      out.add(file);
+    }
+    return out;
+  }
+
   /** Launches a sandbox that is in state starting; returns when it runs, or throws LaunchFailed. */
   void launch(Sandbox sb, Optional<Path> restoreFrom) throws LifecycleException {
     Instant t0 = Instant.now();
@@ -129,6 +148,8 @@ final class Runner {
       step = "image";
       Optional<ResolvedImage> image =
           spec.kind().equals(VmmKind.PROCESS.wireName()) ? Optional.empty() : Optional.of(resolveImage(sb));
+      step = "data disks";
+      List<Path> dataDisks = dataDisks(sb);
       step = "launch";
       sb.console.reopen();
       vm =
@@ -142,7 +163,8 @@ final class Runner {
                   sb.network(),
                   sb.dir,
                   Duration.ofSeconds(spec.readyTimeoutSeconds()),
-                  restoreFrom));
+                  restoreFrom,
+                  dataDisks));
     } catch (VmmException e) {
       throw failLaunch(sb, step, e.getMessage(), e.consoleTail(), e, t0);
     } catch (NetworkException | ImageException e) {

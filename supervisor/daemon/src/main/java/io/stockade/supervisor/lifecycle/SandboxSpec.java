@@ -1,5 +1,6 @@
 package io.stockade.supervisor.lifecycle;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import io.stockade.policy.EgressRule;
 import java.util.List;
 import java.util.Objects;
@@ -18,6 +19,8 @@ import java.util.Objects;
  * @param dnsNames host names the sandbox may resolve
  * @param network whether the sandbox gets a network interface at all
  * @param readyTimeoutSeconds how long Start waits for readiness
+ * @param dataDiskMiB sizes of the extra data disks (qemu kind), created at the first Start in the
+ *     sandbox's directory as data-N.qcow2; empty for none (and in state files written before)
  */
 public record SandboxSpec(
     String kind,
@@ -29,8 +32,10 @@ public record SandboxSpec(
     List<EgressRule> egress,
     List<String> dnsNames,
     boolean network,
-    int readyTimeoutSeconds) {
+    int readyTimeoutSeconds,
+    List<Long> dataDiskMiB) {
 
+  @JsonCreator
   public SandboxSpec {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(name, "name");
@@ -38,15 +43,24 @@ public record SandboxSpec(
     command = command == null ? List.of() : List.copyOf(command);
     egress = egress == null ? List.of() : List.copyOf(egress);
     dnsNames = dnsNames == null ? List.of() : List.copyOf(dnsNames);
+    dataDiskMiB = dataDiskMiB == null ? List.of() : List.copyOf(dataDiskMiB);
+  }
+
+  /** A spec without data disks. */
+  public SandboxSpec(String kind, String name, String image, List<String> command, int vcpus,
+      long memoryMiB, List<EgressRule> egress, List<String> dnsNames, boolean network,
+      int readyTimeoutSeconds) {
+    this(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, List.of());
   }
 
   SandboxSpec withEgress(List<EgressRule> newEgress, List<String> newDnsNames) {
     return new SandboxSpec(
-        kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, network, readyTimeoutSeconds);
+        kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, network, readyTimeoutSeconds, dataDiskMiB);
   }
 
   SandboxSpec withName(String newName) {
     return new SandboxSpec(
-        kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds);
+        kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDiskMiB);
   }
 }

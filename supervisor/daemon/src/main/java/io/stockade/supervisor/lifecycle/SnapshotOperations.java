@@ -34,6 +34,12 @@ public final class SnapshotOperations {
     Sandbox sb = registry.find(caller, ref);
     sb.require("snapshot", SandboxState.RUNNING, SandboxState.PAUSED);
     requireSupport(sb.spec().kind(), "snapshot");
+    if (!sb.spec().dataDiskMiB().isEmpty()) {
+      // A snapshot holds memory and the root overlay only; a restore without the data disks'
+      // contents would hand the guest disks that disagree with its page cache.
+      throw LifecycleException.unsupported("snapshot of " + sb.id + ": it has data disks, which "
+          + "snapshots do not capture; copy their data out from the guest instead");
+    }
     VmInstance vm = sb.instance().orElseThrow(() -> LifecycleException.invalidState(sb.id, sb.state(), "snapshot"));
     return snapshots.take(sb, name, dir -> {
       try {

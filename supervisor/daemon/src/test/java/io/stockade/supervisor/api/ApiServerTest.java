@@ -169,6 +169,24 @@ class ApiServerTest {
   }
 
   @Test
+  void dataDisksAreParsedStrictly() throws Exception {
+    String pre = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"],\"dataDisks\":";
+    int held = lc.list(Fixtures.user(alice.uid())).size();
+    List<JsonNode> r = Varlink.asUser(alice, socket,
+        call("Create", pre + "[{\"sizeMiB\":0}]}}"),
+        call("Create", pre + "[{\"size\":1}]}}"),
+        call("Create", pre + "[{}]}}"),
+        call("Create", pre + "{\"sizeMiB\":1}}}"),
+        call("Create", pre + "[{\"sizeMiB\":5}]}}"));
+    assertThat(r).allSatisfy(n -> assertThat(n.path("error").asText()).as(n.toString())
+        .isEqualTo("org.varlink.service.InvalidParameter"));
+    assertThat(r.stream().map(n -> n.path("parameters").path("parameter").asText()).toList()).containsExactly(
+        "spec.dataDisks[0].sizeMiB", "spec.dataDisks[0].size", "spec.dataDisks[0].sizeMiB", "spec.dataDisks",
+        "spec.dataDisks");
+    assertThat(lc.list(Fixtures.user(alice.uid()))).hasSize(held);
+  }
+
+  @Test
   void quotaAndPolicyHold() throws Exception {
     String spec = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"]}}";
     List<JsonNode> r = Varlink.asUser(bob, socket,

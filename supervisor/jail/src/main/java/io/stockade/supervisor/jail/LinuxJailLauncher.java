@@ -140,19 +140,21 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
           command = commandLine(plan, dir, cgroup, uid, true);
         }
       }
-      try {
-        if (process == null) {
-          ProcessBuilder pb = new ProcessBuilder(command)
-              .redirectInput(new File("/dev/null"))
-              .redirectError(ProcessBuilder.Redirect.DISCARD);
-          LaunchTrace.file().ifPresent(f -> pb.environment().put(LaunchTrace.STAGE_ENV, f.toString()));
-          process = pb.start();
-        }
-        LaunchTrace.mark(spec.sandboxId(), "spawned");
-      } catch (IOException e) {
-        throw new JailException("exec_stage", Errno.of(e), "start " + stage + ": " + e.getMessage());
+      if (process == null) {
+        process = startStage(command);
       }
+      LaunchTrace.mark(spec.sandboxId(), "spawned");
       StageReport report = awaitStage(process, spec.sandboxId());
+      if (pooled.isPresent() && process == pooled.get().process() && !report.failed() && report.childPid() == 0) {
+        // The pooled stage was dying when it was taken (killed while it waited): its pipe still
+        // accepted the command, then it exited without a word. Start one the ordinary way, as when
+        // send() fails; it joins the (already renamed, limited) v1 cgroups itself.
+        LOG.warn("sandbox {}: pooled exec stage exited ({}) before reading its command; starting one",
+            spec.sandboxId(), exitOf(process));
+        StagePool.discard(pooled.get());
+        process = startStage(commandLine(plan, dir, cgroup, uid, true));
+        report = awaitStage(process, spec.sandboxId());
+      }
       LaunchTrace.mark(spec.sandboxId(), "stage_eof");
       if (report.failed()) {
         throw report.toException(spec.sandboxId());
@@ -225,6 +227,18 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
         .env(spec.env())
         .exec(plan.jailExecutable(), spec.argv());
     return b.build();
+  }
+
+  private Process startStage(List<String> command) throws JailException {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(command)
+          .redirectInput(new File("/dev/null"))
+          .redirectError(ProcessBuilder.Redirect.DISCARD);
+      LaunchTrace.file().ifPresent(f -> pb.environment().put(LaunchTrace.STAGE_ENV, f.toString()));
+      return pb.start();
+    } catch (IOException e) {
+      throw new JailException("exec_stage", Errno.of(e), "start " + stage + ": " + e.getMessage());
+    }
   }
 
   private StageReport awaitStage(Process process, String sandboxId) throws JailException {

@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param sandboxDir a directory owned by the supervisor for this sandbox's disks and snapshots
  * @param readyTimeout how long the guest may take to print its readiness line
  * @param restoreFrom a snapshot directory to restore from instead of booting
+ * @param dataDisks empty qcow2 data disks (host paths, created by the daemon in the sandbox's
+ *     directory) to attach after the root disk, in order; drivers that cannot attach them refuse
  */
 public record LaunchSpec(
     String sandboxId,
@@ -30,7 +32,16 @@ public record LaunchSpec(
     Optional<SandboxNetwork> network,
     Path sandboxDir,
     Duration readyTimeout,
-    Optional<Path> restoreFrom) {
+    Optional<Path> restoreFrom,
+    List<Path> dataDisks) {
+
+  /** A launch without data disks. */
+  public LaunchSpec(String sandboxId, int vcpus, long memoryMiB, Optional<ResolvedImage> image,
+      List<String> command, Optional<SandboxNetwork> network, Path sandboxDir, Duration readyTimeout,
+      Optional<Path> restoreFrom) {
+    this(sandboxId, vcpus, memoryMiB, image, command, network, sandboxDir, readyTimeout, restoreFrom,
+        List.of());
+  }
 
   public LaunchSpec {
     Objects.requireNonNull(sandboxId, "sandboxId");
@@ -38,5 +49,6 @@ public record LaunchSpec(
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(restoreFrom, "restoreFrom");
+    dataDisks = dataDisks == null ? List.of() : List.copyOf(dataDisks);
   }
 }

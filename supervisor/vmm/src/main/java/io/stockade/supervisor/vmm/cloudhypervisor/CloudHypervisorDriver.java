@@ -80,6 +80,10 @@ public final class CloudHypervisorDriver implements VmmDriver {
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
     String id = spec.sandboxId();
+    if (!spec.dataDisks().isEmpty()) {
+      // The daemon refuses these at Create; a direct caller gets the same answer, not a VM without them.
+      throw VmmException.unsupported(VmmKind.CLOUD_HYPERVISOR, "data disks");
+    }
     ResolvedImage image = LaunchSteps.requireImage(spec, "cloud-hypervisor", "");
     boolean restore = spec.restoreFrom().isPresent();
     if (restore) {

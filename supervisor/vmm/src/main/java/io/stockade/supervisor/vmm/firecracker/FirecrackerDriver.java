@@ -81,6 +81,10 @@ public final class FirecrackerDriver implements VmmDriver {
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
     String id = spec.sandboxId();
+    if (!spec.dataDisks().isEmpty()) {
+      // The daemon refuses these at Create; a direct caller gets the same answer, not a VM without them.
+      throw VmmException.unsupported(VmmKind.FIRECRACKER, "data disks");
+    }
     ResolvedImage image = LaunchSteps.requireImage(spec, "firecracker",
         " (Firecracker needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES)");
     boolean restore = spec.restoreFrom().isPresent();

@@ -16,6 +16,8 @@ final class QemuCommandLine {
   static final String INITRD = "/vm/initrd";
   static final String ROOTFS = "/vm/rootfs";
   static final String DISK = "/vm/disk.qcow2";
+  /** Data disk N (0-based) is bound here; the guest sees it after the root disk. */
+  static final String DATA_DISK_PREFIX = "/vm/data";
   static final String QMP = "/run/qmp.sock";
   static final String CONSOLE_SOCKET = "/run/console.sock";
   static final String CONSOLE_LOG = "/run/console.log";
@@ -42,6 +44,23 @@ final class QemuCommandLine {
 
   private QemuCommandLine() {}
 
+  static String dataDisk(int index) {
+    return DATA_DISK_PREFIX + index + ".qcow2";
+  }
+
+  /** As {@link #build(Accel, int, long, String, boolean, boolean, Optional, boolean, int)}, no data disks. */
+  static List<String> build(
+      Accel accel,
+      int vcpus,
+      long memoryMiB,
+      String kernelCommandLine,
+      boolean initrd,
+      boolean disk,
+      Optional<Nic> nic,
+      boolean incoming) {
+    return build(accel, vcpus, memoryMiB, kernelCommandLine, initrd, disk, nic, incoming, 0);
+  }
+
   /**
    * @param incoming start paused, waiting for {@code migrate-incoming} (restore from a snapshot)
    */
@@ -53,7 +72,8 @@ final class QemuCommandLine {
       boolean initrd,
       boolean disk,
       Optional<Nic> nic,
-      boolean incoming) {
+      boolean incoming,
+      int dataDisks) {
     Objects.requireNonNull(kernelCommandLine, "kernelCommandLine");
     if (vcpus < 1 || memoryMiB < 16) {
       throw new IllegalArgumentException("a microvm needs at least 1 vCPU and 16 MiB, got " + vcpus + " and " + memoryMiB);
@@ -102,6 +122,15 @@ final class QemuCommandLine {
       a.add("if=none,id=d0,driver=qcow2,file.filename=" + DISK + ",backing.driver=raw,backing.file.filename=" + ROOTFS);
       a.add("-device");
       a.add("virtio-blk-device,drive=d0");
+    }
+    // Data disks follow the root disk so the guest's names stay stable (vda root, vdb first
+    // data disk): microvm numbers virtio-mmio devices in command-line order. format=qcow2 is
+    // explicit so that QEMU never probes a guest-written disk's format.
+    for (int i = 0; i < dataDisks; i++) {
+      a.add("-drive");
+      a.add("if=none,id=data" + i + ",file=" + dataDisk(i) + ",format=qcow2");
+      a.add("-device");
+      a.add("virtio-blk-device,drive=data" + i);
     }
     if (nic.isPresent()) {
       a.add("-netdev");

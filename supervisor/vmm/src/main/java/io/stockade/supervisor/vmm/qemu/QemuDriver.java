@@ -17,6 +17,8 @@ import io.stockade.supervisor.vmm.support.LaunchSteps;
 import io.stockade.supervisor.vmm.support.VersionProbe;
 import io.stockade.supervisor.vmm.support.VmDisks;
 import io.stockade.supervisor.vmm.support.VmSetup;
+import io.stockade.supervisor.vmm.support.SandboxFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -64,6 +66,7 @@ public final class QemuDriver implements VmmDriver {
   @Override
   public VmInstance launch(LaunchSpec spec) throws VmmException {
     ResolvedImage image = LaunchSteps.requireImage(spec, "qemu", "");
+    giveDataDisks(spec);
     Optional<QemuSnapshot.Manifest> restore = spec.restoreFrom().isEmpty() ? Optional.empty()
         : Optional.of(checkRestorable(spec, QemuSnapshot.readManifest(spec.restoreFrom().get())));
     // A restored guest keeps the command line it booted with.
@@ -100,18 +103,32 @@ public final class QemuDriver implements VmmDriver {
     return m;
   }
 
+  /** QEMU runs as the sandbox's uid and opens its data disks read-write. */
+  private void giveDataDisks(LaunchSpec spec) throws VmmException {
+    for (Path d : spec.dataDisks()) {
+      if (!Files.isRegularFile(d)) {
+        throw new VmmException("launch " + spec.sandboxId() + ": data disk " + d
+            + " does not exist: the daemon creates data disks before launching");
+      }
+      SandboxFiles.giveToSandbox(jail, spec.sandboxId(), d);
+    }
+  }
+
   private JailSpec jailSpec(LaunchSpec spec, ResolvedImage image, Path disk, String cmdline, boolean incoming) {
     List<JailSpec.Mount> mounts = LaunchSteps.bootMounts(image, QemuCommandLine.KERNEL, QemuCommandLine.INITRD);
     if (disk != null) {
       mounts.add(new JailSpec.Mount(image.rootfs().orElseThrow(), QemuCommandLine.ROOTFS, false));
       mounts.add(new JailSpec.Mount(disk, QemuCommandLine.DISK, true));
     }
+    for (int i = 0; i < spec.dataDisks().size(); i++) {
+      mounts.add(new JailSpec.Mount(spec.dataDisks().get(i), QemuCommandLine.dataDisk(i), true));
+    }
     Optional<QemuCommandLine.Nic> nic =
         spec.network().map(n -> new QemuCommandLine.Nic(n.tapName(), n.mac()));
     List<String> argv =
         QemuCommandLine.build(
             options.accelerator(), spec.vcpus(), spec.memoryMiB(), cmdline, image.initrd().isPresent(),
-            disk != null, nic, incoming);
+            disk != null, nic, incoming, spec.dataDisks().size());
     List<String> devices = LaunchSteps.devices(options.accelerator() == QemuCommandLine.Accel.KVM, nic.isPresent());
     // QEMU in a user namespace mapping only the sandbox uid; it needs more threads than the others.
     return LaunchSteps.vmmJail(spec, qemuBinary, argv, mounts, devices, options.overheadMiB(), 512, "qemu", true);

@@ -33,6 +33,21 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void dataDisksFollowTheRootDiskInOrder() {
+    List<String> a = QemuCommandLine.build(QemuCommandLine.Accel.TCG, 1, 256, "console=ttyS0", false, true,
+        Optional.empty(), false, 2);
+    assertThat(a.subList(a.indexOf("-drive"), a.size())).containsExactly(
+        "-drive", "if=none,id=d0,driver=qcow2,file.filename=/vm/disk.qcow2,backing.driver=raw,backing.file.filename=/vm/rootfs",
+        "-device", "virtio-blk-device,drive=d0",
+        "-drive", "if=none,id=data0,file=/vm/data0.qcow2,format=qcow2",
+        "-device", "virtio-blk-device,drive=data0",
+        "-drive", "if=none,id=data1,file=/vm/data1.qcow2,format=qcow2",
+        "-device", "virtio-blk-device,drive=data1");
+    assertThat(QemuCommandLine.build(QemuCommandLine.Accel.TCG, 1, 256, "x", false, true, Optional.empty(), false, 0))
+        .isEqualTo(QemuCommandLine.build(QemuCommandLine.Accel.TCG, 1, 256, "x", false, true, Optional.empty(), false));
+  }
+
+  @Test
   void refusesNamesThatWouldInjectOptions() {
     assertThatThrownBy(() -> new QemuCommandLine.Nic("tap0,script=/x", "02:00:00:00:00:01"))
         .isInstanceOf(IllegalArgumentException.class);

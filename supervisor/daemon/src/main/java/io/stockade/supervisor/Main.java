@@ -21,7 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 
-/** `stockade-supervisor`: run | config --print | preflight | selftest | version. */
+/** `stockade-supervisor`: run | config --print | preflight | selftest | images | version. */
 public final class Main {
   static final String USAGE =
       "usage: stockade-supervisor COMMAND [OPTIONS]\n"
@@ -29,6 +29,7 @@ public final class Main {
           + "  config --print [--config FILE] [--set KEY=VALUE]...     show the effective configuration and origins\n"
           + "  preflight [--json] [--probe-boot] [--config FILE]        check the host\n"
           + "  selftest [--config FILE]                                 run the jail's self-test (a hostile probe)\n"
+          + "  images list|pull|remove|gc|import ...                   the image store (see `images --help`)\n"
           + "  version                                                  print the version\n"
           + "Environment: STOCKADE_STATE_DIR, STOCKADE_SOCKET, STOCKADE_POLICY_DIR, ... (see docs/daemon.md)\n";
 
@@ -45,6 +46,21 @@ public final class Main {
       return args.length == 0 ? 2 : 0;
     }
     String cmd = args[0];
+    // `images` takes positional words before its options: pull NAME, import FILE SHA256, ...
+    List<String> words = new ArrayList<>();
+    if (cmd.equals("images")) {
+      int i = 1;
+      for (; i < args.length && !args[i].startsWith("--"); i++) {
+        words.add(args[i]);
+      }
+      if (args.length > i && args[i].equals("--help")) {
+        System.out.print(ImagesCommand.USAGE);
+        return 0;
+      }
+      List<String> rest = new ArrayList<>(List.of(cmd));
+      rest.addAll(List.of(args).subList(i, args.length));
+      args = rest.toArray(new String[0]);
+    }
     Options o;
     try {
       o = Options.parse(args);
@@ -70,6 +86,8 @@ public final class Main {
           return preflightCommand(load(o), o);
         case "run":
           return runCommand(load(o), wiring);
+        case "images":
+          return ImagesCommand.run(words, load(o), o.json, System.out, System.err);
         default:
           System.err.println("stockade-supervisor: unknown command '" + cmd + "'\n" + USAGE);
           return 2;

@@ -124,7 +124,7 @@ public final class SupervisorWiring {
         (int) c.integer("uidRange.count"), d.leaseDir(), d.hostRoot(), d.cgroupPrefix(), d.consoleMaxBytes(), d.tmpBytes());
   }
 
-  private static List<Path> existing(List<String> files) {
+  static List<Path> existing(List<String> files) {
     List<Path> out = new ArrayList<>();
     for (String f : files) {
       Path p = Path.of(f);

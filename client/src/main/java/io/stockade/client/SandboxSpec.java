@@ -25,6 +25,12 @@ import java.util.Objects;
  * @param readyTimeoutSeconds how long Start waits for readiness, 0 for the server's default
  * @param dataDisks extra empty data disks for VM kinds, default none (left out of the JSON when
  *     empty, so an older server still accepts the request)
+ * @param pids the sandbox cgroup's process limit (pids.max), 0 for the server's default; the
+ *     policy's {@code maxPids} caps it
+ * @param ioReadBytesPerSec read bandwidth limit on the sandbox's disks, bytes/s; 0 for none (the
+ *     policy's {@code maxIoBytesPerSec} then applies if it sets one, else the server's default)
+ * @param ioWriteBytesPerSec likewise for writes (zero limits are left out of the JSON, so an older
+ *     server still accepts a request that sets none)
  */
 public record SandboxSpec(
     SandboxKind kind,
@@ -37,7 +43,10 @@ public record SandboxSpec(
     List<String> dnsNames,
     boolean network,
     @JsonInclude(JsonInclude.Include.NON_DEFAULT) int readyTimeoutSeconds,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DataDisk> dataDisks) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DataDisk> dataDisks,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long pids,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long ioReadBytesPerSec,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long ioWriteBytesPerSec) {
 
   @JsonCreator
   public SandboxSpec {
@@ -46,10 +55,19 @@ public record SandboxSpec(
     egress = copyOf(egress, "egress");
     dnsNames = copyOf(dnsNames, "dnsNames");
     dataDisks = copyOf(dataDisks, "dataDisks");
-    if (vcpus < 0 || memoryMiB < 0 || readyTimeoutSeconds < 0) {
-      throw new IllegalArgumentException(
-          "vcpus, memoryMiB and readyTimeoutSeconds must not be negative (0 means the server's default)");
+    if (vcpus < 0 || memoryMiB < 0 || readyTimeoutSeconds < 0 || pids < 0 || ioReadBytesPerSec < 0
+        || ioWriteBytesPerSec < 0) {
+      throw new IllegalArgumentException("vcpus, memoryMiB, readyTimeoutSeconds, pids, ioReadBytesPerSec "
+          + "and ioWriteBytesPerSec must not be negative (0 means the server's default)");
     }
+  }
+
+  /** A spec without pids or I/O limits (the shape before they existed). */
+  public SandboxSpec(SandboxKind kind, String name, String image, List<String> command, int vcpus,
+      long memoryMiB, List<Egress> egress, List<String> dnsNames, boolean network,
+      int readyTimeoutSeconds, List<DataDisk> dataDisks) {
+    this(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDisks, 0, 0, 0);
   }
 
   /** A spec without data disks (the shape before data disks existed). */
@@ -71,29 +89,35 @@ public record SandboxSpec(
   }
 
   public SandboxSpec withName(String newName) {
-    return new SandboxSpec(kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks);
+    return new SandboxSpec(kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
   }
 
   public SandboxSpec withResources(int newVcpus, long newMemoryMiB) {
-    return new SandboxSpec(kind, name, image, command, newVcpus, newMemoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks);
+    return new SandboxSpec(kind, name, image, command, newVcpus, newMemoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
   }
 
   public SandboxSpec withNetwork(List<Egress> newEgress, List<String> newDnsNames) {
-    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, true, readyTimeoutSeconds, dataDisks);
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, true, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
   }
 
   public SandboxSpec withCommand(List<String> newCommand) {
-    return new SandboxSpec(kind, name, image, newCommand, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks);
+    return new SandboxSpec(kind, name, image, newCommand, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
   }
 
   public SandboxSpec withReadyTimeoutSeconds(int seconds) {
-    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network, seconds, dataDisks);
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network, seconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
   }
 
   /** The same spec with these extra data disks (empty: none). */
   public SandboxSpec withDataDisks(List<DataDisk> newDataDisks) {
     return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
-        readyTimeoutSeconds, newDataDisks);
+        readyTimeoutSeconds, newDataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+  }
+
+  /** The same spec with these pids and I/O limits (0: the server's default, or the policy's). */
+  public SandboxSpec withLimits(long newPids, long newIoReadBytesPerSec, long newIoWriteBytesPerSec) {
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDisks, newPids, newIoReadBytesPerSec, newIoWriteBytesPerSec);
   }
 
   static <T> List<T> copyOf(List<T> list, String what) {

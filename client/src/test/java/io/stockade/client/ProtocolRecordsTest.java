@@ -51,6 +51,15 @@ class ProtocolRecordsTest {
     ObjectNode n2 = VarlinkJson.encode(withDisks);
     assertThat(n2.get("dataDisks").get(1).get("sizeMiB").asLong()).isEqualTo(20);
     assertThat(VarlinkJson.decode(n2, SandboxSpec.class)).isEqualTo(withDisks);
+    assertThat(node.has("pids") || node.has("ioReadBytesPerSec") || node.has("ioWriteBytesPerSec"))
+        .as("zero limits are left out, so an older server accepts the request").isFalse();
+    SandboxSpec limited = spec.withLimits(64, 0, 4096);
+    ObjectNode n3 = VarlinkJson.encode(limited);
+    assertThat(n3.get("pids").asLong()).isEqualTo(64);
+    assertThat(n3.has("ioReadBytesPerSec")).isFalse();
+    assertThat(n3.get("ioWriteBytesPerSec").asLong()).isEqualTo(4096);
+    assertThat(VarlinkJson.decode(n3, SandboxSpec.class)).isEqualTo(limited);
+    assertThatThrownBy(() -> spec.withLimits(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> VarlinkJson.decode(json("{\"spec\":{\"kind\":\"qemu\",\"dataDisks\":[{\"sizeMiB\":0}]}}"),
         Requests.Create.class)).isInstanceOf(MalformedMessageException.class);
   }

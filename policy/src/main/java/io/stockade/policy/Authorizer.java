@@ -47,6 +47,9 @@ public interface Authorizer {
    * @param egress requested egress rules
    * @param dnsNames requested host names
    * @param dataDiskMiB sizes of the requested extra data disks, empty for none
+   * @param pids requested pids limit, 0 for the daemon's default
+   * @param ioReadBytesPerSec requested read bandwidth limit, 0 for none (or the grant's)
+   * @param ioWriteBytesPerSec requested write bandwidth limit, 0 for none (or the grant's)
    */
   record CreateIntent(
       String kind,
@@ -56,10 +59,20 @@ public interface Authorizer {
       long memoryMiB,
       java.util.List<EgressRule> egress,
       java.util.List<String> dnsNames,
-      java.util.List<Long> dataDiskMiB) {
+      java.util.List<Long> dataDiskMiB,
+      long pids,
+      long ioReadBytesPerSec,
+      long ioWriteBytesPerSec) {
 
     public CreateIntent {
       dataDiskMiB = dataDiskMiB == null ? java.util.List.of() : java.util.List.copyOf(dataDiskMiB);
+    }
+
+    /** An intent without pids or I/O limits. */
+    public CreateIntent(String kind, String image, java.util.List<String> command, int vcpus,
+        long memoryMiB, java.util.List<EgressRule> egress, java.util.List<String> dnsNames,
+        java.util.List<Long> dataDiskMiB) {
+      this(kind, image, command, vcpus, memoryMiB, egress, dnsNames, dataDiskMiB, 0, 0, 0);
     }
 
     /** An intent without data disks. */

@@ -56,6 +56,7 @@ final class CreateCheck {
       }
     }
     checkDataDisks(g);
+    checkLimits(g);
     checkQuota(g);
   }
 
@@ -70,6 +71,22 @@ final class CreateCheck {
         deny("data disk " + i + " of " + disks.get(i) + " MiB exceeds the per-disk limit of "
             + g.maxDataDiskMiB() + " MiB of " + e.policy() + " (maxDataDiskMiB)");
       }
+    }
+  }
+
+  private void checkLimits(Grant g) throws PolicyDeniedException {
+    if (intent.pids() > g.maxPids()) {
+      deny("pids " + intent.pids() + " exceeds the per-sandbox limit " + g.maxPids() + " of " + e.policy()
+          + " (maxPids)" + (g.maxPids() == 0 ? ": it permits no pids limit of the request's own, leave pids out" : ""));
+    }
+    long io = g.maxIoBytesPerSec();
+    if (io > 0 && intent.ioReadBytesPerSec() > io) {
+      deny("I/O read limit " + intent.ioReadBytesPerSec() + " bytes/s exceeds the limit " + io + " of "
+          + e.policy() + " (maxIoBytesPerSec)");
+    }
+    if (io > 0 && intent.ioWriteBytesPerSec() > io) {
+      deny("I/O write limit " + intent.ioWriteBytesPerSec() + " bytes/s exceeds the limit " + io + " of "
+          + e.policy() + " (maxIoBytesPerSec)");
     }
   }
 

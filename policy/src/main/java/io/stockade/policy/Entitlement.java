@@ -53,6 +53,9 @@ final class Entitlement {
     boolean admin = false;
     int dataDisks = 0;
     long dataDiskMiB = 0;
+    long pids = 0;
+    // 0 is "no cap", the most permissive: one rule without a cap lifts it.
+    long io = -1;
     for (Rule rule : rules) {
       Source source = new Source(label(rule, subjectGroups), rule.file());
       sources.add(source);
@@ -65,6 +68,8 @@ final class Entitlement {
       admin |= rule.admin();
       dataDisks = Math.max(dataDisks, g.maxDataDisks());
       dataDiskMiB = Math.max(dataDiskMiB, g.maxDataDiskMiB());
+      pids = Math.max(pids, g.maxPids());
+      io = io == 0 || g.maxIoBytesPerSec() == 0 ? 0 : Math.max(io, g.maxIoBytesPerSec());
       long[] these = {g.maxSandboxes(), g.maxVcpusPerSandbox(), g.maxMemoryMiBPerSandbox(),
           g.maxVcpusTotal(), g.maxMemoryMiBTotal()};
       for (int i = 0; i < 5; i++) {
@@ -76,7 +81,7 @@ final class Entitlement {
     }
     Grant merged = new Grant(kinds, images, (int) limits[0], (int) limits[1], limits[2],
         (int) limits[3], limits[4], List.copyOf(egress), List.copyOf(dnsNames), List.copyOf(commands),
-        dataDisks, dataDiskMiB);
+        dataDisks, dataDiskMiB, pids, Math.max(io, 0));
     return new Entitlement(merged, admin, sources, from);
   }
 

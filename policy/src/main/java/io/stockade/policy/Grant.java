@@ -19,6 +19,11 @@ import java.util.Set;
  * @param commands for the process kind: absolute paths of programs it may run; empty = none
  * @param maxDataDisks extra data disks one sandbox may request; 0 = none
  * @param maxDataDiskMiB size limit of each data disk
+ * @param maxPids the largest pids limit a request may ask for; 0 = a request may not set one (the
+ *     daemon's {@code defaults.pids} applies)
+ * @param maxIoBytesPerSec the largest I/O bandwidth limit (bytes/s, each of read and write) a
+ *     request may ask for; a request that sets none gets this as its limit. 0 = no cap: requests
+ *     may set any limit or none
  */
 public record Grant(
     Set<String> kinds,
@@ -32,7 +37,26 @@ public record Grant(
     List<String> dnsNames,
     List<String> commands,
     int maxDataDisks,
-    long maxDataDiskMiB) {
+    long maxDataDiskMiB,
+    long maxPids,
+    long maxIoBytesPerSec) {
+
+  /** A grant without pids or I/O fields (the shape before they existed). */
+  public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,
+      long maxMemoryMiBPerSandbox, int maxVcpusTotal, long maxMemoryMiBTotal,
+      List<EgressRule> egress, List<String> dnsNames, List<String> commands, int maxDataDisks,
+      long maxDataDiskMiB) {
+    this(kinds, images, maxSandboxes, maxVcpusPerSandbox, maxMemoryMiBPerSandbox, maxVcpusTotal,
+        maxMemoryMiBTotal, egress, dnsNames, commands, maxDataDisks, maxDataDiskMiB, 0, 0);
+  }
+
+  /**
+   * The I/O limit a sandbox gets in one direction: what it asked for, or when it asked for none
+   * (0), this grant's {@code maxIoBytesPerSec} (0: unlimited).
+   */
+  public long ioLimit(long requestedBytesPerSec) {
+    return requestedBytesPerSec > 0 ? requestedBytesPerSec : maxIoBytesPerSec;
+  }
 
   /** A grant without data disks (the shape before data disks existed). */
   public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,

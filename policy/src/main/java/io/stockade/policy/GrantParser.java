@@ -12,7 +12,7 @@ import java.util.function.Function;
 final class GrantParser {
   private static final Set<String> FIELDS = Set.of("kinds", "images", "commands", "maxSandboxes",
       "maxVcpus", "maxMemoryMiB", "totalVcpus", "totalMemoryMiB", "egress", "dnsNames",
-      "maxDataDisks", "maxDataDiskMiB");
+      "maxDataDisks", "maxDataDiskMiB", "maxPids", "maxIoBytesPerSec");
   private static final Set<String> EGRESS_FIELDS = Set.of("cidr", "protocol", "ports");
 
   private final Problems problems;
@@ -40,6 +40,8 @@ final class GrantParser {
     Long dataDisks = problems.integer(grant, at, "maxDataDisks", 0, Syntax.MAX_DATA_DISKS, false);
     Long dataDiskMiB =
         problems.integer(grant, at, "maxDataDiskMiB", 1, Syntax.MAX_DATA_DISK_MIB, false);
+    Long pids = problems.integer(grant, at, "maxPids", 1, Syntax.MAX_PIDS, false);
+    Long io = problems.integer(grant, at, "maxIoBytesPerSec", 1, Syntax.MAX_IO_BYTES_PER_SEC, false);
     List<EgressRule> egress = egress(grant, at);
     Set<String> dnsNames = strings(grant, at, "dnsNames", false, Syntax::dnsPattern);
 
@@ -70,7 +72,8 @@ final class GrantParser {
     }
     return new Grant(kinds, images, (int) s, (int) v, m, (int) tv, tm, egress,
         List.copyOf(dnsNames), List.copyOf(commands),
-        dataDisks == null ? 0 : dataDisks.intValue(), dataDiskMiB == null ? 0 : dataDiskMiB);
+        dataDisks == null ? 0 : dataDisks.intValue(), dataDiskMiB == null ? 0 : dataDiskMiB,
+        pids == null ? 0 : pids, io == null ? 0 : io);
   }
 
   /** Absent or []: entries that are present but invalid are reported on their own. */

@@ -36,6 +36,16 @@ public final class IntentSyntax {
       fail("dnsNames[" + i + "]", Syntax.dnsPattern(names.get(i)));
     }
     checkDataDisks(intent);
+    range("pids", intent.pids(), Syntax.MAX_PIDS);
+    range("ioReadBytesPerSec", intent.ioReadBytesPerSec(), Syntax.MAX_IO_BYTES_PER_SEC);
+    range("ioWriteBytesPerSec", intent.ioWriteBytesPerSec(), Syntax.MAX_IO_BYTES_PER_SEC);
+  }
+
+  /** 0 means "the default", so it is valid; a negative or absurd limit is a malformed request. */
+  private static void range(String parameter, long value, long max) throws InvalidIntentException {
+    if (value < 0 || value > max) {
+      throw new InvalidIntentException(parameter, "must be from 0 (the default) to " + max + ", got " + value);
+    }
   }
 
   private static void checkDataDisks(Authorizer.CreateIntent intent) throws InvalidIntentException {

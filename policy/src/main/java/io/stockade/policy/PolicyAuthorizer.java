@@ -18,7 +18,7 @@ final class PolicyAuthorizer implements Authorizer {
       List.of(new EgressRule("0.0.0.0/0", "tcp", 1, 65535), new EgressRule("0.0.0.0/0", "udp", 1, 65535),
           new EgressRule("0.0.0.0/0", "icmp", 0, 0), new EgressRule("::/0", "tcp", 1, 65535),
           new EgressRule("::/0", "udp", 1, 65535), new EgressRule("::/0", "icmp", 0, 0)),
-      List.of("*"), List.of("*"), Syntax.MAX_DATA_DISKS, Syntax.MAX_DATA_DISK_MIB);
+      List.of("*"), List.of("*"), Syntax.MAX_DATA_DISKS, Syntax.MAX_DATA_DISK_MIB, Syntax.MAX_PIDS, 0);
 
   private final Map<Integer, Rule> byUid = new HashMap<>();
   private final Map<Integer, List<Rule>> byGid = new HashMap<>();

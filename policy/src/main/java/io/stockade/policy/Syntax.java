@@ -15,6 +15,10 @@ final class Syntax {
   static final int MAX_VCPUS = 1024;
   /** virtio-mmio slots are few; 16 extra disks is far beyond any sane sandbox. */
   static final int MAX_DATA_DISKS = 16;
+  /** The kernel's PID_MAX_LIMIT on 64-bit: no pids.max above it means anything. */
+  static final long MAX_PIDS = 4L * 1024 * 1024;
+  /** 1 TiB/s: beyond any disk, small enough to be plainly a typo above it. */
+  static final long MAX_IO_BYTES_PER_SEC = 1L << 40;
   /** 16 TiB: qcow2 is sparse, but a larger disk is certainly a typo. */
   static final long MAX_DATA_DISK_MIB = 16L * 1024 * 1024;
   /** 16 TiB: larger than any host this runs on, small enough that sums of limits never overflow. */

@@ -28,6 +28,11 @@ final class RunCommand {
           + "  --dns NAME            host name it may resolve (repeatable; implies --network)\n"
           + "  --data-disk MIB       an extra empty data disk of MIB MiB for a VM (repeatable; the\n"
           + "                        guest sees /dev/vdb, /dev/vdc, ...; destroy removes them)\n"
+          + "  --pids N              process limit of the sandbox (default: the server's; the\n"
+          + "                        policy's maxPids caps it)\n"
+          + "  --io-read BPS         read bandwidth limit on its disks, bytes/s (default: the\n"
+          + "                        policy's maxIoBytesPerSec if set, else none)\n"
+          + "  --io-write BPS        write bandwidth limit, bytes/s (likewise)\n"
           + "  --ready-timeout S     how long start waits for the guest to be ready (default: the\n"
           + "                        server's, 60 s as shipped)\n"
           + "  -- COMMAND...         process kind: the program and its arguments (absolute path);\n"
@@ -36,7 +41,7 @@ final class RunCommand {
   private static final List<List<String>> SPEC_VALUED = List.of(
       List.of("--kind"), List.of("--image"), List.of("--name"), List.of("--vcpus"), List.of("--memory"),
       List.of("--egress"), List.of("--dns"), List.of("--ready-timeout"),
-      List.of("--data-disk"));
+      List.of("--data-disk"), List.of("--pids"), List.of("--io-read"), List.of("--io-write"));
 
   static Command create() {
     return new Command("create", List.of(), "[OPTIONS] [-- COMMAND...]",
@@ -72,10 +77,30 @@ final class RunCommand {
     try {
       return new SandboxSpec(kind, args.option("--name"), image, args.rest(), args.intOption("--vcpus", 0, 1),
           args.intOption("--memory", 0, 1), egress, args.options("--dns"), network,
-          args.intOption("--ready-timeout", 0, 1), dataDisks(args, command));
+          args.intOption("--ready-timeout", 0, 1), dataDisks(args, command),
+          positive(args, "--pids", command), positive(args, "--io-read", command),
+          positive(args, "--io-write", command));
     } catch (IllegalArgumentException e) {
       throw new UsageException(command, e.getMessage());
     }
+  }
+
+  /** A whole number of at least 1, or 0 when the option is absent (the server's default). */
+  static long positive(CommandLine args, String option, String command) throws UsageException {
+    String text = args.option(option);
+    if (text == null) {
+      return 0;
+    }
+    long value;
+    try {
+      value = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new UsageException(command, option + " '" + text + "': expected a whole number, e.g. 1048576");
+    }
+    if (value < 1) {
+      throw new UsageException(command, option + " " + text + ": must be at least 1 (leave it out for the default)");
+    }
+    return value;
   }
 
   static List<DataDisk> dataDisks(CommandLine args, String command) throws UsageException {

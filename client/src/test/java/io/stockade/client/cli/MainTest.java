@@ -127,6 +127,19 @@ class MainTest {
   }
 
   @Test
+  void pidsAndIoOptionsBecomeTheSpecsLimits() throws Exception {
+    server.replies("Create", new Replies.Sandbox(sb("sb-9", SandboxState.CREATED)));
+    assertThat(run("create", "--pids", "100", "--io-read", "1048576", "--io-write=2097152")).isZero();
+    assertThat(new String(VarlinkJson.toBytes(server.lastCall().parameters().get("spec")), StandardCharsets.UTF_8))
+        .isEqualTo("{\"kind\":\"qemu\",\"command\":[],\"egress\":[],\"dnsNames\":[],\"network\":false,"
+            + "\"pids\":100,\"ioReadBytesPerSec\":1048576,\"ioWriteBytesPerSec\":2097152}");
+    assertThat(run("create", "--pids", "many")).isEqualTo(2);
+    assertThat(err).contains("--pids 'many': expected a whole number");
+    assertThat(run("create", "--io-write", "0")).isEqualTo(2);
+    assertThat(err).contains("--io-write 0: must be at least 1");
+  }
+
+  @Test
   void usageErrorsExitTwoWithoutTouchingTheSocket() {
     assertThat(run("create", "--kind", "vmware", "--image", "x")).isEqualTo(2);
     assertThat(err).contains("unknown sandbox kind 'vmware'").contains("stockade create --help");

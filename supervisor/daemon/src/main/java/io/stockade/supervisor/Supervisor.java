@@ -178,7 +178,10 @@ public final class Supervisor {
         (int) config.integer("uidRange.first"),
         (int) config.integer("uidRange.count"),
         config.seconds("stop.gracefulSeconds"),
-        config.seconds("stop.termSeconds"));
+        config.seconds("stop.termSeconds"),
+        config.integer("defaults.pids"),
+        config.integer("defaults.ioReadBytesPerSec"),
+        config.integer("defaults.ioWriteBytesPerSec"));
   }
 
   static String interfaceDescription() throws IOException {

@@ -13,7 +13,7 @@ final class Handlers {
 
   static final String[] SPEC_FIELDS = {
     "kind", "name", "image", "command", "vcpus", "memoryMiB", "egress", "dnsNames", "network",
-    "readyTimeoutSeconds", "dataDisks"
+    "readyTimeoutSeconds", "dataDisks", "pids", "ioReadBytesPerSec", "ioWriteBytesPerSec"
   };
 
   private Handlers() {}
@@ -33,6 +33,9 @@ final class Handlers {
         p.strings("dnsNames"),
         network != null && network,
         (int) p.integer("readyTimeoutSeconds", 0, 0, 86400),
-        p.dataDisks("dataDisks"));
+        p.dataDisks("dataDisks"),
+        p.integer("pids", 0, 0, 4L << 20),
+        p.integer("ioReadBytesPerSec", 0, 0, 1L << 40),
+        p.integer("ioWriteBytesPerSec", 0, 0, 1L << 40));
   }
 }

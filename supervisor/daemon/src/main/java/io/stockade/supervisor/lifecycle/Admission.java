@@ -46,6 +46,11 @@ final class Admission {
     Owner owner = new Owner(caller.uid(), caller.gid(), caller.userName());
     synchronized (registry.ownerLock(caller.uid())) {
       authorise(caller, spec, null);
+      // The grant's I/O cap is also the limit of a request that set none (docs/policy.md).
+      SandboxSpec asked = spec;
+      spec = policy.get().grantFor(caller)
+          .map(g -> asked.withIo(g.ioLimit(asked.ioReadBytesPerSec()), g.ioLimit(asked.ioWriteBytesPerSec())))
+          .orElse(spec);
       String id = Ids.newId(registry.sandboxes.keySet());
       if (spec.name().isEmpty()) {
         spec = spec.withName(id);

@@ -83,7 +83,7 @@ public final class Lifecycle implements AutoCloseable {
     this.budgets = new StopBudgets(settings.gracefulStop(), settings.termStop());
     this.registry = new Registry(policy, settings);
     this.runner = new Runner(this.drivers, images, network, this::changed, tailer, budgets, metrics,
-        uids != null ? uids : registry::allocateUid);
+        uids != null ? uids : registry::allocateUid, settings);
     this.admission = new Admission(runner, registry, policy, settings, this::changed);
     this.snapshotOps = new SnapshotOperations(new Snapshots(settings.snapshotsDir()), registry, runner, admission,
         this::changed, sb -> view(sb, false));

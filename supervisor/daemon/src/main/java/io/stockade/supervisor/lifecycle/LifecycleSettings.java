@@ -17,6 +17,11 @@ import java.time.Duration;
  * @param uidCount size of that range: also the most sandboxes that can exist at once
  * @param gracefulStop how long Stop waits after asking the guest to power off
  * @param termStop how long Stop waits after SIGTERM before killing everything
+ * @param defaultPids pids limit when a request names none; 0 = the driver's own (process 256,
+ *     VMs 512)
+ * @param defaultIoReadBytesPerSec read bandwidth limit when neither request nor grant sets one;
+ *     0 = unlimited
+ * @param defaultIoWriteBytesPerSec likewise for writes
  */
 public record LifecycleSettings(
     Path sandboxesDir,
@@ -29,4 +34,16 @@ public record LifecycleSettings(
     int uidFirst,
     int uidCount,
     Duration gracefulStop,
-    Duration termStop) {}
+    Duration termStop,
+    long defaultPids,
+    long defaultIoReadBytesPerSec,
+    long defaultIoWriteBytesPerSec) {
+
+  /** Settings with the drivers' pids limits and no I/O limits by default. */
+  public LifecycleSettings(Path sandboxesDir, Path snapshotsDir, int defaultVcpus, long defaultMemoryMiB,
+      String defaultImage, int defaultReadyTimeoutSeconds, int consoleLines, int uidFirst, int uidCount,
+      Duration gracefulStop, Duration termStop) {
+    this(sandboxesDir, snapshotsDir, defaultVcpus, defaultMemoryMiB, defaultImage, defaultReadyTimeoutSeconds,
+        consoleLines, uidFirst, uidCount, gracefulStop, termStop, 0, 0, 0);
+  }
+}

@@ -89,7 +89,7 @@ final class Requests {
           + kind.wireName() + ": use kind qemu, or leave dataDisks out");
     }
     SandboxSpec spec = new SandboxSpec(kind.wireName(), r.name(), image, command, vcpus, mem, r.egress(), r.dnsNames(),
-        r.network(), ready, r.dataDiskMiB());
+        r.network(), ready, r.dataDiskMiB(), r.pids(), r.ioReadBytesPerSec(), r.ioWriteBytesPerSec());
     try {
       IntentSyntax.check(intent(spec));
     } catch (InvalidIntentException e) {
@@ -141,6 +141,6 @@ final class Requests {
 
   static Authorizer.CreateIntent intent(SandboxSpec s) {
     return new Authorizer.CreateIntent(s.kind(), s.image(), s.command(), s.vcpus(), s.memoryMiB(), s.egress(), s.dnsNames(),
-        s.dataDiskMiB());
+        s.dataDiskMiB(), s.pids(), s.ioReadBytesPerSec(), s.ioWriteBytesPerSec());
   }
 }

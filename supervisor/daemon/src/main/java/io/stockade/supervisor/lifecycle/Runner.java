@@ -45,6 +45,7 @@ final class Runner {
   private final StopBudgets budgets;
   private final LifecycleMetrics metrics;
   private final UidReserver uids;
+  private final LifecycleSettings settings;
 
   /** Saves a sandbox and publishes its state change. */
   interface Persister {
@@ -67,8 +68,10 @@ final class Runner {
       ConsoleTailer tailer,
       StopBudgets budgets,
       LifecycleMetrics metrics,
-      UidReserver uids) {
+      UidReserver uids,
+      LifecycleSettings settings) {
     this.uids = uids;
+    this.settings = settings;
     this.drivers = drivers;
     this.images = images;
     this.network = network;
@@ -164,7 +167,10 @@ final class Runner {
                   sb.dir,
                   Duration.ofSeconds(spec.readyTimeoutSeconds()),
                   restoreFrom,
-                  dataDisks));
+                  dataDisks,
+                  spec.pids() > 0 ? spec.pids() : settings.defaultPids(),
+                  spec.ioReadBytesPerSec() > 0 ? spec.ioReadBytesPerSec() : settings.defaultIoReadBytesPerSec(),
+                  spec.ioWriteBytesPerSec() > 0 ? spec.ioWriteBytesPerSec() : settings.defaultIoWriteBytesPerSec()));
     } catch (VmmException e) {
       throw failLaunch(sb, step, e.getMessage(), e.consoleTail(), e, t0);
     } catch (NetworkException | ImageException e) {

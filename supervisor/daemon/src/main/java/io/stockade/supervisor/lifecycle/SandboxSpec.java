@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param readyTimeoutSeconds how long Start waits for readiness
  * @param dataDiskMiB sizes of the extra data disks (qemu kind), created at the first Start in the
  *     sandbox's directory as data-N.qcow2; empty for none (and in state files written before)
+ * @param pids the requested pids limit; 0 = the daemon's {@code defaults.pids} at launch
+ * @param ioReadBytesPerSec the read bandwidth limit (after the grant's cap filled in a missing
+ *     one); 0 = {@code defaults.ioReadBytesPerSec} at launch
+ * @param ioWriteBytesPerSec likewise for writes
  */
 public record SandboxSpec(
     String kind,
@@ -33,7 +37,10 @@ public record SandboxSpec(
     List<String> dnsNames,
     boolean network,
     int readyTimeoutSeconds,
-    List<Long> dataDiskMiB) {
+    List<Long> dataDiskMiB,
+    long pids,
+    long ioReadBytesPerSec,
+    long ioWriteBytesPerSec) {
 
   @JsonCreator
   public SandboxSpec {
@@ -46,6 +53,14 @@ public record SandboxSpec(
     dataDiskMiB = dataDiskMiB == null ? List.of() : List.copyOf(dataDiskMiB);
   }
 
+  /** A spec without pids or I/O limits. */
+  public SandboxSpec(String kind, String name, String image, List<String> command, int vcpus,
+      long memoryMiB, List<EgressRule> egress, List<String> dnsNames, boolean network,
+      int readyTimeoutSeconds, List<Long> dataDiskMiB) {
+    this(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDiskMiB, 0, 0, 0);
+  }
+
   /** A spec without data disks. */
   public SandboxSpec(String kind, String name, String image, List<String> command, int vcpus,
       long memoryMiB, List<EgressRule> egress, List<String> dnsNames, boolean network,
@@ -56,11 +71,18 @@ public record SandboxSpec(
 
   SandboxSpec withEgress(List<EgressRule> newEgress, List<String> newDnsNames) {
     return new SandboxSpec(
-        kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, network, readyTimeoutSeconds, dataDiskMiB);
+        kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, network, readyTimeoutSeconds, dataDiskMiB,
+        pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+  }
+
+  SandboxSpec withIo(long read, long write) {
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDiskMiB, pids, read, write);
   }
 
   SandboxSpec withName(String newName) {
     return new SandboxSpec(
-        kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDiskMiB);
+        kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDiskMiB,
+        pids, ioReadBytesPerSec, ioWriteBytesPerSec);
   }
 }

@@ -187,6 +187,23 @@ class ApiServerTest {
   }
 
   @Test
+  void pidsAndIoLimitsAreParsedStrictly() throws Exception {
+    String pre = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"],";
+    int held = lc.list(Fixtures.user(alice.uid())).size();
+    List<JsonNode> r = Varlink.asUser(alice, socket,
+        call("Create", pre + "\"pids\":-1}}"),
+        call("Create", pre + "\"pids\":\"10\"}}"),
+        call("Create", pre + "\"ioReadBytesPerSec\":2199023255552}}"),
+        call("Create", pre + "\"ioWriteBytesPerSec\":-5}}"));
+    // (The policy's verdict on them is LimitsLifecycleTest's: this test's policy is a stand-in.)
+    assertThat(r).allSatisfy(n -> assertThat(n.path("error").asText()).as(n.toString())
+        .isEqualTo("org.varlink.service.InvalidParameter"));
+    assertThat(r.stream().map(n -> n.path("parameters").path("parameter").asText()).toList())
+        .containsExactly("spec.pids", "spec.pids", "spec.ioReadBytesPerSec", "spec.ioWriteBytesPerSec");
+    assertThat(lc.list(Fixtures.user(alice.uid()))).hasSize(held);
+  }
+
+  @Test
   void quotaAndPolicyHold() throws Exception {
     String spec = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"]}}";
     List<JsonNode> r = Varlink.asUser(bob, socket,

@@ -22,6 +22,10 @@ import java.util.Optional;
  * @param restoreFrom a snapshot directory to restore from instead of booting
  * @param dataDisks empty qcow2 data disks (host paths, created by the daemon in the sandbox's
  *     directory) to attach after the root disk, in order; drivers that cannot attach them refuse
+ * @param pids the sandbox cgroup's pids.max (0 = the driver's own default for its kind)
+ * @param ioReadBytesPerSec read bandwidth limit on the sandbox's disks, bytes/s (0 = unlimited)
+ * @param ioWriteBytesPerSec write bandwidth limit, bytes/s (0 = unlimited); a host without an io
+ *     (v2) or blkio (v1) controller refuses a launch that sets either
  */
 public record LaunchSpec(
     String sandboxId,
@@ -33,7 +37,18 @@ public record LaunchSpec(
     Path sandboxDir,
     Duration readyTimeout,
     Optional<Path> restoreFrom,
-    List<Path> dataDisks) {
+    List<Path> dataDisks,
+    long pids,
+    long ioReadBytesPerSec,
+    long ioWriteBytesPerSec) {
+
+  /** A launch with the drivers' default pids limit and no I/O limits. */
+  public LaunchSpec(String sandboxId, int vcpus, long memoryMiB, Optional<ResolvedImage> image,
+      List<String> command, Optional<SandboxNetwork> network, Path sandboxDir, Duration readyTimeout,
+      Optional<Path> restoreFrom, List<Path> dataDisks) {
+    this(sandboxId, vcpus, memoryMiB, image, command, network, sandboxDir, readyTimeout, restoreFrom,
+        dataDisks, 0, 0, 0);
+  }
 
   /** A launch without data disks. */
   public LaunchSpec(String sandboxId, int vcpus, long memoryMiB, Optional<ResolvedImage> image,
@@ -50,5 +65,14 @@ public record LaunchSpec(
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(restoreFrom, "restoreFrom");
     dataDisks = dataDisks == null ? List.of() : List.copyOf(dataDisks);
+    if (pids < 0 || ioReadBytesPerSec < 0 || ioWriteBytesPerSec < 0) {
+      throw new IllegalArgumentException("launch " + sandboxId + ": pids and I/O limits must be >= 0 "
+          + "(0 = default): pids " + pids + ", io read " + ioReadBytesPerSec + ", io write " + ioWriteBytesPerSec);
+    }
+  }
+
+  /** The pids limit to put in the jail: the requested one, or {@code kindDefault} when none was set. */
+  public long pidsOr(long kindDefault) {
+    return pids > 0 ? pids : kindDefault;
   }
 }

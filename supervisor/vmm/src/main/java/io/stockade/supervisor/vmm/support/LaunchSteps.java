@@ -58,12 +58,14 @@ public final class LaunchSteps {
 
   /**
    * A VMM's jail: {@code vcpus*1000} CPU millis, guest RAM plus {@code overheadMiB}, no file-size
-   * limit (VMMs write snapshot memory files and RLIMIT_FSIZE would kill them with SIGXFSZ).
+   * limit (VMMs write snapshot memory files and RLIMIT_FSIZE would kill them with SIGXFSZ); the
+   * request's pids limit (else the kind's {@code pids}) and its I/O bandwidth limits.
    */
   public static JailSpec vmmJail(LaunchSpec spec, Path binary, List<String> argv, List<JailSpec.Mount> mounts,
       List<String> devices, long overheadMiB, int pids, String seccompProfile, boolean userNamespace) {
     long memoryBytes = (spec.memoryMiB() + overheadMiB) * 1024 * 1024;
-    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, pids, 1024, 0);
+    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, spec.pidsOr(pids), 1024, 0)
+        .withIo(spec.ioReadBytesPerSec(), spec.ioWriteBytesPerSec());
     return new JailSpec(spec.sandboxId(), binary, argv, Map.of(), mounts, devices,
         spec.network().map(n -> n.netnsPath()), limits, seccompProfile, userNamespace, "/");
   }

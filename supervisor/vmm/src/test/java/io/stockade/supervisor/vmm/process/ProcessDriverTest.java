@@ -91,4 +91,74 @@ class ProcessDriverTest {
     vm.process().killAll();
     assertThat(vm.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(128 + 9);
   }
+
+  /** The file {@code name} in the v1 hierarchy {@code controller}'s cgroup of {@code pid} (or its v2 cgroup). */
+  private static Path cgroupFile(long pid, String controller, String name) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+      String[] f = line.split(":", 3);
+      if (List.of(f[1].split(",")).contains(controller)) {
+        return Path.of("/sys/fs/cgroup/" + controller + f[2]).resolve(name);
+      }
+    }
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+      if (line.startsWith("0::")) {
+        return Path.of("/sys/fs/cgroup" + line.substring(3)).resolve(name);
+      }
+    }
+    throw new AssertionError("no cgroup of " + pid + " holds " + controller);
+  }
+
+  /**
+   * The sandbox's pids limit as the kernel holds it. On a v1 pids hierarchy the jail's exec stage
+   * shares the cgroup with the workload and the jail writes limit + 1 (see SandboxCgroup).
+   */
+  private static long pidsMax(VmInstance vm) throws Exception {
+    Path file = cgroupFile(vm.process().pid(), "pids", "pids.max");
+    long max = Long.parseLong(Files.readString(file).strip());
+    return file.startsWith("/sys/fs/cgroup/pids") ? max - 1 : max;
+  }
+
+  @Test
+  void theRequestedPidsLimitIsTheSandboxCgroupsPidsMax() throws Exception {
+    VmInstance vm = driver.launch(new LaunchSpec(id, 1, 64, Optional.empty(), List.of("sleep", "30"),
+        Optional.empty(), work.resolve("sb"), Duration.ofSeconds(5), Optional.empty(), List.of(), 37, 0, 0));
+    assertThat(pidsMax(vm)).isEqualTo(37);
+    vm.process().killAll();
+    vm.onExit().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void withoutARequestedPidsLimitTheProcessKindKeepsItsDefault() throws Exception {
+    VmInstance vm = driver.launch(spec(List.of("sleep", "30")));
+    assertThat(pidsMax(vm)).isEqualTo(256);
+    vm.process().killAll();
+    vm.onExit().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void theRequestedIoLimitIsInTheSandboxsBlkioCgroup() throws Exception {
+    long writeBps = 3L << 20;
+    long readBps = 5L << 20;
+    VmInstance vm;
+    try {
+      vm = driver.launch(new LaunchSpec(id, 1, 64, Optional.empty(), List.of("sleep", "30"),
+          Optional.empty(), work.resolve("sb"), Duration.ofSeconds(5), Optional.empty(), List.of(), 0,
+          readBps, writeBps));
+    } catch (VmmException e) {
+      assumeTrue(!e.getMessage().contains("blkio") && !e.getMessage().contains("io controller"),
+          "this host cannot enforce I/O limits: " + e.getMessage());
+      throw e;
+    }
+    long pid = vm.process().pid();
+    if (Files.exists(cgroupFile(pid, "blkio", "blkio.throttle.write_bps_device"))) {
+      assertThat(Files.readString(cgroupFile(pid, "blkio", "blkio.throttle.write_bps_device")))
+          .containsPattern("\\d+:\\d+ " + writeBps);
+      assertThat(Files.readString(cgroupFile(pid, "blkio", "blkio.throttle.read_bps_device")))
+          .containsPattern("\\d+:\\d+ " + readBps);
+    } else {
+      assertThat(Files.readString(cgroupFile(pid, "io", "io.max"))).contains("rbps=" + readBps + " wbps=" + writeBps);
+    }
+    vm.process().killAll();
+    vm.onExit().get(10, TimeUnit.SECONDS);
+  }
 }

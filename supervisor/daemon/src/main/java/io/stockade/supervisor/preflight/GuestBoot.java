@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Boots one throw-away guest and waits for its readiness line. The QEMU process is our direct
- * child and is SIGKILLed in finally, whatever happened: a guest that hangs under KVM spins a host
+ * Boots one throw-away guest and waits for its readiness line. The QEMU process (and anything it
+ * started) is SIGKILLed in finally, whatever happened: a guest that hangs under KVM spins a host
  * CPU for as long as it lives.
  */
 final class GuestBoot {
@@ -89,6 +89,8 @@ final class GuestBoot {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      // Descendants first: a configured "qemu" may be a wrapper script whose QEMU is a grandchild.
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       try {
         process.waitFor(5, TimeUnit.SECONDS);

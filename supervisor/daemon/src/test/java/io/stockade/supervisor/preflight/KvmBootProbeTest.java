@@ -109,6 +109,22 @@ class KvmBootProbeTest {
   }
 
   @Test
+  void timeoutKillsAQemuBehindAWrapperScriptToo() throws Exception {
+    assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86_64 missing");
+    Path kernel = IMAGE.resolve("vmlinuz");
+    assumeTrue(Files.isRegularFile(kernel), "no default image at " + IMAGE + " (scripts/build-image)");
+    Path copy = Files.copy(kernel, tmp.resolve("stk-op-wrapped-vmlinuz"));
+    // Not exec: the wrapper stays the parent, QEMU is its child.
+    Path wrapper = Files.writeString(tmp.resolve("qemu-wrapper"), "#!/bin/sh\n" + QEMU + " \"$@\"\necho done\n");
+    Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    List<String> argv = KvmBootProbe.command(wrapper, "tcg", copy, Optional.empty(), HostRoot.real());
+    GuestBoot.Result r = GuestBoot.boot(argv, "STOCKADE-READY", Duration.ofMillis(1500));
+    assertThat(r.timedOut()).isTrue();
+    Thread.sleep(200);
+    assertThat(qemuProcessesFor(copy)).isEmpty();
+  }
+
+  @Test
   void probeOnThisHostThenCachedThenRerun() throws Exception {
     assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86_64 missing");
     assumeTrue(Files.exists(Path.of("/dev/kvm")) && Libc.geteuid() == 0, "needs root and /dev/kvm");

@@ -12,8 +12,27 @@ public interface Authorizer {
   Optional<Grant> grantFor(Subject subject);
 
   /**
+   * Whether the subject may see and manage every sandbox, not just its own: root, and subjects
+   * of a rule with {@code "admin": true}. Being admin grants no right to create.
+   */
+  default boolean isAdmin(Subject subject) {
+    return subject.isRoot();
+  }
+
+  /**
+   * The empty policy: nobody but root may do anything. For a daemon started before any policy
+   * is installed; root keeps every right because it owns the host anyway.
+   */
+  static Authorizer empty() {
+    return new PolicyAuthorizer(java.util.List.of(), java.util.List.of());
+  }
+
+  /**
    * Checks a create request against the subject's grant and what it already holds. Root is
-   * allowed everything. Throws with the first reason the request is refused.
+   * allowed everything. Throws with the first reason the request is refused:
+   * {@link QuotaExceededException} when only a quota (count or totals) stands in the way, a plain
+   * {@link PolicyDeniedException} when the policy does not permit the request at all. The intent
+   * must have passed {@link IntentSyntax#check} (a malformed one is a caller error).
    */
   void checkCreate(Subject subject, CreateIntent intent, Usage current) throws PolicyDeniedException;
 

@@ -9,6 +9,15 @@ import java.util.Optional;
  */
 public interface JailLauncher {
 
+  /**
+   * Leases the uid (= gid) the sandbox will run as, before {@link #launch}, for host objects that
+   * must be owned by it beforehand (a TAP device created with {@code user UID}). Launch uses the
+   * reserved uid; {@link #cleanup} releases it. Calling it again returns the same uid.
+   */
+  default int reserveUid(String sandboxId) throws JailException {
+    throw new JailException("reserve_uid", 0, getClass().getSimpleName() + " does not reserve uids ahead of launch");
+  }
+
   /** Builds the jail and execs the workload in it. */
   JailedProcess launch(JailSpec spec) throws JailException;
 

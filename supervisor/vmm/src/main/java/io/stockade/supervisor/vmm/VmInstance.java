@@ -37,6 +37,23 @@ public interface VmInstance {
   /** Whether the guest itself asked to power off (rather than crashing or being killed). */
   boolean guestRequestedShutdown();
 
+  /**
+   * Host path of the file that records the guest's console (serial output). For VMs this is a
+   * log the VMM itself writes, so it keeps growing while no supervisor is attached; for the
+   * process kind it is the jail's console file.
+   */
+  default Path consoleLog() {
+    return process().consoleFile();
+  }
+
+  /**
+   * Types {@code bytes} into the guest's console (its serial port's input). Drivers whose VMM
+   * offers no console input throw {@link VmmException#unsupported()}.
+   */
+  default void writeConsole(byte[] bytes) throws VmmException {
+    throw VmmException.unsupported(kind(), "console input");
+  }
+
   /** What {@link VmmDriver#reattach} needs after a restart: pid, start time, socket paths. */
   Map<String, String> persistentState();
 }

@@ -4,5 +4,7 @@ package io.stockade.supervisor.vmm;
 public enum VmmFeature {
   PAUSE,
   SNAPSHOT,
-  GRACEFUL_SHUTDOWN
+  GRACEFUL_SHUTDOWN,
+  /** {@link VmInstance#writeConsole} reaches the guest's serial console. */
+  CONSOLE_INPUT
 }

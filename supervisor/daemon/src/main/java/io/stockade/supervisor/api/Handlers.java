@@ -1,0 +1,37 @@
+package io.stockade.supervisor.api;
+
+import io.stockade.supervisor.lifecycle.SandboxSpec;
+import java.util.List;
+import java.util.Set;
+
+/** The io.stockade.Supervisor method names and the Create spec's wire form. */
+final class Handlers {
+  static final Set<String> NAMES =
+      Set.of(
+          "Preflight", "Create", "Start", "Stop", "Kill", "Destroy", "Get", "List", "Logs", "Events",
+          "Pause", "Resume", "Snapshot", "ListSnapshots", "Restore", "UpdateEgress");
+
+  static final String[] SPEC_FIELDS = {
+    "kind", "name", "image", "command", "vcpus", "memoryMiB", "egress", "dnsNames", "network",
+    "readyTimeoutSeconds"
+  };
+
+  private Handlers() {}
+
+  static SandboxSpec spec(Params p) throws ApiError {
+    Boolean network = p.bool("network");
+    List<String> command = p.strings("command");
+    String name = p.string("name", false);
+    return new SandboxSpec(
+        p.string("kind", true),
+        name == null ? "" : name,
+        p.string("image", false),
+        command,
+        (int) p.integer("vcpus", 0, 0, 1024),
+        p.integer("memoryMiB", 0, 0, 1L << 30),
+        p.egress("egress"),
+        p.strings("dnsNames"),
+        network != null && network,
+        (int) p.integer("readyTimeoutSeconds", 0, 0, 86400));
+  }
+}

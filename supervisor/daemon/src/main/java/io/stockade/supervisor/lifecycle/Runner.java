@@ -1,0 +1,305 @@
+package io.stockade.supervisor.lifecycle;
+
+import io.stockade.images.DownloadProgress;
+import io.stockade.images.ImageException;
+import io.stockade.images.ImageResolver;
+import io.stockade.images.ResolvedImage;
+import io.stockade.supervisor.net.EgressSpec;
+import io.stockade.supervisor.net.NetworkException;
+import io.stockade.supervisor.net.NetworkManager;
+import io.stockade.supervisor.vmm.LaunchSpec;
+import io.stockade.supervisor.vmm.VmInstance;
+import io.stockade.supervisor.vmm.VmmDriver;
+import io.stockade.supervisor.vmm.VmmException;
+import io.stockade.supervisor.vmm.VmmKind;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs workloads: launch, the graceful stop sequence, and what happens when a workload ends (on
+ * its own or because it was stopped). Every end goes through {@link #finishExit}, which releases
+ * the jail and network and records how it ended.
+ */
+final class Runner {
+  private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+  static final int SIGTERM = 15;
+  /** After SIGKILL of the whole cgroup the process must be gone quickly; this is a safety net. */
+  private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  private static final int EXIT_TAIL_LINES = 20;
+
+  private final Map<VmmKind, VmmDriver> drivers;
+  private final ImageResolver images;
+  private final NetworkManager network;
+  private final Persister persister;
+  private final ConsoleTailer tailer;
+  private final StopBudgets budgets;
+  private final LifecycleMetrics metrics;
+  private final UidReserver uids;
+
+  /** Saves a sandbox and publishes its state change. */
+  interface Persister {
+    void changed(Sandbox sb, SandboxState from);
+  }
+
+  /** How a stop begins. */
+  enum StopMode {
+    /** Ask the guest to power off, then SIGTERM, then kill. */
+    GRACEFUL,
+    /** Kill every process of the sandbox at once. */
+    KILL
+  }
+
+  Runner(
+      Map<VmmKind, VmmDriver> drivers,
+      ImageResolver images,
+      NetworkManager network,
+      Persister persister,
+      ConsoleTailer tailer,
+      StopBudgets budgets,
+      LifecycleMetrics metrics,
+      UidReserver uids) {
+    this.uids = uids;
+    this.drivers = drivers;
+    this.images = images;
+    this.network = network;
+    this.persister = persister;
+    this.tailer = tailer;
+    this.budgets = budgets;
+    this.metrics = metrics;
+  }
+
+  VmmDriver driver(String kind) throws LifecycleException {
+    VmmDriver d = drivers.get(VmmKind.fromWireName(kind));
+    if (d == null) {
+      throw LifecycleException.unsupported("no " + kind + " driver is configured on this host");
+    }
+    return d;
+  }
+
+  /** Gives the sandbox its network if it asked for one and has none. */
+  void attachNetwork(Sandbox sb) throws NetworkException {
+    SandboxSpec spec = sb.spec();
+    if (spec.network() && sb.network().isEmpty()) {
+      int uid;
+      try {
+        uid = uids.reserve(sb.id);
+      } catch (Exception e) {
+        throw new NetworkException("reserve_uid", "sandbox " + sb.id + ": cannot lease its uid for the TAP owner: " + e.getMessage(), e);
+      }
+      sb.jailUid(uid);
+      sb.network(network.attach(sb.id, uid, uid, new EgressSpec(spec.egress(), spec.dnsNames(), 0)));
+    }
+  }
+
+  void detachNetwork(Sandbox sb) {
+    if (sb.spec().network() || sb.networkRecord() != null) {
+      network.detach(sb.id);
+    }
+    sb.network(null);
+  }
+
+  ResolvedImage resolveImage(Sandbox sb) throws ImageException {
+    Optional<ResolvedImage> have = sb.image();
+    if (have.isPresent()) {
+      return have.get();
+    }
+    ResolvedImage img = images.resolve(sb.spec().image(), DownloadProgress.NONE);
+    sb.image(img);
+    return img;
+  }
+
+  /** Launches a sandbox that is in state starting; returns when it runs, or throws LaunchFailed. */
+  void launch(Sandbox sb, Optional<Path> restoreFrom) throws LifecycleException {
+    Instant t0 = Instant.now();
+    SandboxSpec spec = sb.spec();
+    VmInstance vm;
+    String step = "network";
+    try {
+      VmmDriver driver = driver(spec.kind());
+      attachNetwork(sb);
+      step = "image";
+      Optional<ResolvedImage> image =
+          spec.kind().equals(VmmKind.PROCESS.wireName()) ? Optional.empty() : Optional.of(resolveImage(sb));
+      step = "launch";
+      sb.console.reopen();
+      vm =
+          driver.launch(
+              new LaunchSpec(
+                  sb.id,
+                  spec.vcpus(),
+                  spec.memoryMiB(),
+                  image,
+                  spec.command(),
+                  sb.network(),
+                  sb.dir,
+                  Duration.ofSeconds(spec.readyTimeoutSeconds()),
+                  restoreFrom));
+    } catch (VmmException e) {
+      throw failLaunch(sb, step, e.getMessage(), e.consoleTail(), e, t0);
+    } catch (NetworkException | ImageException e) {
+      throw failLaunch(sb, step, e.getMessage(), "", e, t0);
+    } catch (RuntimeException e) {
+      throw failLaunch(sb, step, e.toString(), "", e, t0);
+    }
+    long gen = sb.launched(vm);
+    tailer.follow(sb.id, vm.consoleLog(), sb.console, false);
+    SandboxState from = sb.transition(SandboxState.RUNNING, null, "start");
+    persister.changed(sb, from);
+    metrics.launched(spec.kind(), Duration.between(t0, Instant.now()), true);
+    watch(sb, vm, gen);
+  }
+
+  /** Arranges for an exit the supervisor did not ask for to be noticed and cleaned up. */
+  void watch(Sandbox sb, VmInstance vm, long gen) {
+    vm.onExit().whenComplete((status, err) -> exitedOnItsOwn(sb, vm, gen, status == null ? -1 : status));
+  }
+
+  private LifecycleException failLaunch(
+      Sandbox sb, String step, String reason, String consoleTail, Throwable cause, Instant t0) {
+    LOG.warn("sandbox {} failed to launch at {}: {}", sb.id, step, reason);
+    detachNetwork(sb);
+    cleanupDriver(sb);
+    try {
+      sb.recordExit(new ExitInfo(-1, step, reason, consoleTail.lines().toList(), Instant.now().toString()));
+      SandboxState from = sb.transition(SandboxState.FAILED, "launch failed at " + step + ": " + reason, "fail");
+      persister.changed(sb, from);
+    } catch (LifecycleException e) {
+      LOG.error("sandbox {}: could not record failed launch: {}", sb.id, e.getMessage());
+    }
+    metrics.launched(sb.spec().kind(), Duration.between(t0, Instant.now()), false);
+    return LifecycleException.launchFailed(sb.id, step, reason, consoleTail, cause);
+  }
+
+  private void exitedOnItsOwn(Sandbox sb, VmInstance vm, long gen, int status) {
+    SandboxState target;
+    String reason;
+    synchronized (sb) {
+      SandboxState st = sb.state();
+      if (st != SandboxState.RUNNING && st != SandboxState.PAUSED) {
+        return; // a stop in progress (or done) records the end itself
+      }
+      boolean clean = vm.guestRequestedShutdown() || (status == 0);
+      target = clean ? SandboxState.STOPPED : SandboxState.FAILED;
+      // A program's own exit is not a guest power-off, whatever the driver calls it.
+      reason =
+          vm.guestRequestedShutdown() && vm.kind() != VmmKind.PROCESS
+              ? "guest powered off"
+              : "exited on its own with status " + status;
+    }
+    finishExit(sb, gen, status, "exited", reason, target);
+  }
+
+  /**
+   * The stop sequence for a sandbox already in state stopping: ask the guest to power off, wait,
+   * SIGTERM, wait, kill everything. Records which step ended it.
+   */
+  void stop(Sandbox sb, StopMode mode, Duration gracefulOverride, String why) {
+    Instant t0 = Instant.now();
+    Optional<VmInstance> maybe = sb.instance();
+    long gen = sb.generation();
+    if (maybe.isEmpty()) {
+      finishExit(sb, gen, -1, "exited", why, SandboxState.STOPPED);
+      return;
+    }
+    VmInstance vm = maybe.get();
+    Integer status = null;
+    String step = "kill";
+    if (mode == StopMode.GRACEFUL) {
+      step = "shutdown";
+      try {
+        vm.requestShutdown();
+      } catch (VmmException e) {
+        LOG.info("sandbox {}: shutdown request failed ({}), going on with SIGTERM", sb.id, e.getMessage());
+      }
+      status = waitExit(vm, budgets.graceful(gracefulOverride), true);
+      if (status == null) {
+        step = "sigterm";
+        vm.process().signal(SIGTERM);
+        status = waitExit(vm, budgets.term(), true);
+      }
+    }
+    if (status == null) {
+      step = "kill";
+      vm.process().killAll();
+      status = waitExit(vm, KILL_WAIT, false);
+    }
+    String how =
+        switch (step) {
+          case "shutdown" -> "shut down on request";
+          case "sigterm" -> "ended by SIGTERM";
+          default -> "killed";
+        };
+    if (status == null) {
+      LOG.error("sandbox {}: still running {} after killing its cgroup", sb.id, KILL_WAIT);
+      finishExit(sb, gen, -1, "kill", why + ": did not exit after SIGKILL", SandboxState.FAILED);
+    } else {
+      finishExit(sb, gen, status, step, why + " (" + how + ")", SandboxState.STOPPED);
+    }
+    metrics.stopped(sb.spec().kind(), step, Duration.between(t0, Instant.now()));
+  }
+
+  /** Waits for the exit status; null after the budget (or at once once hurried, if allowed). */
+  private Integer waitExit(VmInstance vm, Duration budget, boolean hurryable) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    while (true) {
+      try {
+        return vm.onExit().get(50, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (System.nanoTime() >= deadline || (hurryable && budgets.hurried())) {
+          return null;
+        }
+      } catch (ExecutionException e) {
+        return -1;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+  }
+
+  /** Records the end of a launch exactly once and releases what it held. */
+  void finishExit(Sandbox sb, long gen, int status, String step, String reason, SandboxState target) {
+    tailer.finish(sb.id);
+    ExitInfo info =
+        new ExitInfo(status, step, reason, sb.console.tail(EXIT_TAIL_LINES).lines(), Instant.now().toString());
+    if (!sb.ended(gen, info)) {
+      return;
+    }
+    cleanupDriver(sb);
+    detachNetwork(sb);
+    try {
+      SandboxState from = sb.transition(target, reason, target.wireName());
+      persister.changed(sb, from);
+    } catch (LifecycleException e) {
+      LOG.error("sandbox {}: cannot record its end: {}", sb.id, e.getMessage());
+    }
+  }
+
+  void cleanupDriver(Sandbox sb) {
+    try {
+      driver(sb.spec().kind()).cleanup(sb.id);
+    } catch (LifecycleException | RuntimeException e) {
+      LOG.warn("sandbox {}: driver cleanup failed: {}", sb.id, e.toString());
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!java.nio.file.Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var walk = java.nio.file.Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.deleteIfExists(p);
+      }
+    }
+  }
+}

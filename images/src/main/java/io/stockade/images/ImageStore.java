@@ -6,9 +6,7 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,6 +115,14 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
       throw new ImageException("cannot read " + file + ": " + e.getMessage(), e);
     }
     ImageFile f = new ImageFile(List.of(file.toAbsolutePath().toUri()), size, expectedSha256);
+    if (Files.isRegularFile(layout.blob(expectedSha256))) {
+      // Present already: still check the file, so that a wrong file never "imports" fine.
+      String actual = sha256Of(file);
+      if (!actual.equals(expectedSha256)) {
+        throw new DigestMismatch(file.toString(), expectedSha256, actual, size);
+      }
+      return layout.blob(expectedSha256);
+    }
     try {
       return fetcher.ensure("import of " + file, f, DownloadProgress.NONE);
     } catch (DownloadFailed e) {
@@ -250,6 +256,19 @@ public final class ImageStore implements ImageResolver, AutoCloseable {
           "writable disks derive only from files of this store (" + layout.blobs + ")");
     }
     return hex;
+  }
+
+  private static String sha256Of(Path file) throws ImageException {
+    java.security.MessageDigest d = PartialFile.sha256();
+    byte[] buf = new byte[1 << 20];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        d.update(buf, 0, n);
+      }
+    } catch (IOException e) {
+      throw new ImageException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return java.util.HexFormat.of().formatHex(d.digest());
   }
 
   static long sizeOf(Path p) {

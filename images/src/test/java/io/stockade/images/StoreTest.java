@@ -126,6 +126,9 @@ class StoreTest {
       assertThat(DownloadTest.incoming(s)).isEmpty();
       Path blob = s.importFile(kernelFile, Fixtures.sha256(kernel));
       assertThat(blob).hasBinaryContent(kernel);
+      assertThat(s.importFile(kernelFile, Fixtures.sha256(kernel))).isEqualTo(blob);
+      assertThatThrownBy(() -> s.importFile(rootfsFile, Fixtures.sha256(kernel))) // present, wrong file
+          .isInstanceOf(DigestMismatch.class);
       assertThatThrownBy(() -> s.importFile(kernelFile, "../../etc/passwd")).isInstanceOf(ReferenceInvalid.class);
     }
   }

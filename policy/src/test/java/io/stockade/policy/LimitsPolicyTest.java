@@ -17,9 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** pids and I/O bandwidth limits: the grant fields' validation, the caps, the grant's default. */
 class LimitsPolicyTest {
-  static final String BASE =
-      "'kinds': ['qemu', 'process'], 'images': ['default'], 'commands': ['/bin/sh'], "
-          + "'maxSandboxes': 2, 'maxVcpus': 2, 'maxMemoryMiB': 1024";
+  static final String BASE = PolicyFixture.BASE_GRANT;
   static final Usage NONE = new Usage(0, 0, 0);
 
   @TempDir Path tmp;
@@ -39,11 +37,7 @@ class LimitsPolicyTest {
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("invalidGrants")
   void invalidFieldsAreReportedWithPointer(String fields, String pointer, String reason) {
-    PolicyFixture f = new PolicyFixture(tmp);
-    f.write("10-test.json", PolicyFixture.aliceGrant("{" + BASE + ", " + fields + "}"));
-    PolicyProblem p = f.onlyProblem();
-    assertThat(p.pointer()).isEqualTo(pointer);
-    assertThat(p.reason()).contains(reason);
+    new PolicyFixture(tmp).assertGrantProblem(fields, pointer, reason);
   }
 
   static CreateIntent limits(long pids, long read, long write) {
@@ -70,18 +64,7 @@ class LimitsPolicyTest {
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("checks")
   void checkCreateEnforcesTheCaps(String name, String fields, CreateIntent intent, String expected) throws Exception {
-    PolicyFixture f = new PolicyFixture(tmp);
-    Path file = f.write("10-test.json",
-        PolicyFixture.aliceGrant("{" + BASE + (fields.isEmpty() ? "" : ", " + fields) + "}"));
-    Authorizer a = f.load();
-    if (expected.equals("ok")) {
-      assertThatCode(() -> a.checkCreate(f.subject("alice"), intent, NONE)).doesNotThrowAnyException();
-      return;
-    }
-    PolicyDeniedException e = catchThrowableOfType(PolicyDeniedException.class,
-        () -> a.checkCreate(f.subject("alice"), intent, NONE));
-    assertThat(e).as("should be refused").isNotNull().isNotInstanceOf(QuotaExceededException.class);
-    assertThat(e.getMessage()).contains(expected.substring("denied:".length()).replace("FILE", file.toString()));
+    new PolicyFixture(tmp).assertCreate(fields, intent, expected);
   }
 
   @Test

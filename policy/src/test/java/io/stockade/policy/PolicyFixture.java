@@ -98,4 +98,37 @@ final class PolicyFixture {
 
   static final String SMALL_QEMU =
       "{'kinds': ['qemu'], 'images': ['default'], 'maxSandboxes': 2, 'maxVcpus': 2, 'maxMemoryMiB': 1024}";
+
+  /** A grant for both VM and process kinds, to which a test adds the fields it is about. */
+  static final String BASE_GRANT =
+      "'kinds': ['qemu', 'process'], 'images': ['default'], 'commands': ['/bin/sh'], "
+          + "'maxSandboxes': 2, 'maxVcpus': 2, 'maxMemoryMiB': 1024";
+
+  /** Writes alice's rule with {@link #BASE_GRANT} plus {@code fields}; asserts its only problem. */
+  void assertGrantProblem(String fields, String pointer, String reason) {
+    write("10-test.json", aliceGrant("{" + BASE_GRANT + ", " + fields + "}"));
+    PolicyProblem p = onlyProblem();
+    assertThat(p.pointer()).isEqualTo(pointer);
+    assertThat(p.reason()).contains(reason);
+  }
+
+  /**
+   * Writes alice's rule with {@link #BASE_GRANT} plus {@code fields} and checks a create against
+   * it with no current usage: {@code expected} is "ok", or "denied:" + a message part in which
+   * FILE stands for the policy file's path. A denial must not be a quota refusal.
+   */
+  void assertCreate(String fields, Authorizer.CreateIntent intent, String expected) throws Exception {
+    Path file = write("10-test.json", aliceGrant("{" + BASE_GRANT + (fields.isEmpty() ? "" : ", " + fields) + "}"));
+    Authorizer a = load();
+    Authorizer.Usage none = new Authorizer.Usage(0, 0, 0);
+    if (expected.equals("ok")) {
+      org.assertj.core.api.Assertions.assertThatCode(() -> a.checkCreate(subject("alice"), intent, none))
+          .doesNotThrowAnyException();
+      return;
+    }
+    PolicyDeniedException e = catchThrowableOfType(PolicyDeniedException.class,
+        () -> a.checkCreate(subject("alice"), intent, none));
+    assertThat(e).as("should be refused").isNotNull().isNotInstanceOf(QuotaExceededException.class);
+    assertThat(e.getMessage()).contains(expected.substring("denied:".length()).replace("FILE", file.toString()));
+  }
 }

@@ -27,7 +27,7 @@ public final class NetworkSetupBench {
   private static final EgressSpec SPEC = new EgressSpec(List.of(
       new EgressRule("0.0.0.0/0", "tcp", 443, 443),
       new EgressRule("198.51.100.0/24", "tcp", 80, 90),
-      new EgressRule("10.20.0.0/16", "udp", 5000, 5001)), List.of(), 0);
+      new EgressRule("10.20.0.0/16", "udp", 5000, 5001)), List.of());
 
   private NetworkSetupBench() {}
 

@@ -100,7 +100,7 @@ final class Runner {
         throw new NetworkException("reserve_uid", "sandbox " + sb.id + ": cannot lease its uid for the TAP owner: " + e.getMessage(), e);
       }
       sb.jailUid(uid);
-      sb.network(network.attach(sb.id, uid, uid, new EgressSpec(spec.egress(), spec.dnsNames(), 0)));
+      sb.network(network.attach(sb.id, uid, uid, new EgressSpec(spec.egress(), spec.dnsNames())));
     }
   }
 

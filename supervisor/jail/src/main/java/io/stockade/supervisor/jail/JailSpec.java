@@ -1,5 +1,6 @@
 package io.stockade.supervisor.jail;
 
+import io.stockade.policy.CpuList;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -70,25 +71,33 @@ public record JailSpec(
    * @param ioReadBytesPerSec read bandwidth on each block device backing the jail directory and
    *     the bind mounts (cgroup v2 io.max rbps, else v1 blkio.throttle.read_bps_device), 0 = unlimited
    * @param ioWriteBytesPerSec write bandwidth on the same devices (wbps), 0 = unlimited
+   * @param cpus the CPUs the sandbox may run on (its cgroup's cpuset.cpus, v2 cpuset else v1);
+   *     {@link CpuList#NONE}: not pinned (it inherits the supervisor's CPUs)
    */
   public record Limits(long cpuMillis, long memoryBytes, long pids, long openFiles, long fileSizeBytes,
-      long ioReadBytesPerSec, long ioWriteBytesPerSec) {
+      long ioReadBytesPerSec, long ioWriteBytesPerSec, CpuList cpus) {
 
     public Limits {
       if (ioReadBytesPerSec < 0 || ioWriteBytesPerSec < 0) {
         throw new IllegalArgumentException("I/O limits must be >= 0 (0 = unlimited): read "
             + ioReadBytesPerSec + ", write " + ioWriteBytesPerSec);
       }
+      Objects.requireNonNull(cpus, "cpus");
     }
 
-    /** Limits without I/O bandwidth limits (the form that predates them). */
+    /** Limits without I/O bandwidth limits or CPU pinning (the form that predates them). */
     public Limits(long cpuMillis, long memoryBytes, long pids, long openFiles, long fileSizeBytes) {
-      this(cpuMillis, memoryBytes, pids, openFiles, fileSizeBytes, 0, 0);
+      this(cpuMillis, memoryBytes, pids, openFiles, fileSizeBytes, 0, 0, CpuList.NONE);
     }
 
     /** The same limits with these I/O bandwidths (bytes per second, 0 = unlimited). */
     public Limits withIo(long readBytesPerSec, long writeBytesPerSec) {
-      return new Limits(cpuMillis, memoryBytes, pids, openFiles, fileSizeBytes, readBytesPerSec, writeBytesPerSec);
+      return new Limits(cpuMillis, memoryBytes, pids, openFiles, fileSizeBytes, readBytesPerSec, writeBytesPerSec, cpus);
+    }
+
+    /** The same limits, pinned to {@code newCpus} ({@link CpuList#NONE}: not pinned). */
+    public Limits withCpus(CpuList newCpus) {
+      return new Limits(cpuMillis, memoryBytes, pids, openFiles, fileSizeBytes, ioReadBytesPerSec, ioWriteBytesPerSec, newCpus);
     }
 
     /** Whether any I/O bandwidth limit is asked for. */

@@ -1,6 +1,7 @@
 package io.stockade.supervisor.net;
 
 import io.stockade.policy.EgressRule;
+import io.stockade.policy.RateLimit;
 import java.util.List;
 
 /**
@@ -10,13 +11,20 @@ import java.util.List;
  * @param rules allowed destinations; empty means no egress at all
  * @param dnsNames host names the guest may resolve and reach (enforcement is documented in
  *     docs/network.md)
- * @param rateBytesPerSecond egress rate limit, 0 = none
+ * @param rate limits on the sandbox's traffic, each direction on its own (bytes/s and packets/s;
+ *     {@link RateLimit#NONE} for none)
  */
-public record EgressSpec(List<EgressRule> rules, List<String> dnsNames, long rateBytesPerSecond) {
-  public static final EgressSpec NONE = new EgressSpec(List.of(), List.of(), 0);
+public record EgressSpec(List<EgressRule> rules, List<String> dnsNames, RateLimit rate) {
+  public static final EgressSpec NONE = new EgressSpec(List.of(), List.of());
 
   public EgressSpec {
     rules = List.copyOf(rules);
     dnsNames = List.copyOf(dnsNames);
+    java.util.Objects.requireNonNull(rate, "rate");
+  }
+
+  /** Destinations without rate limits. */
+  public EgressSpec(List<EgressRule> rules, List<String> dnsNames) {
+    this(rules, dnsNames, RateLimit.NONE);
   }
 }

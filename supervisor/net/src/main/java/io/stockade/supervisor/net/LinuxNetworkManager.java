@@ -136,7 +136,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       t[1] = System.nanoTime();
       leases.assign(slot, sandboxId);
       SandboxFirewall.Change change =
-          SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
+          SandboxFirewall.swap(config, a, allow, egress.rate().bytesPerSecond());
       t[2] = System.nanoTime();
       Plumbing.Activated act = plumbing.activate(a, jailUid, jailGid, change.batch());
       try (TapProbe probe = act.probe()) {
@@ -236,7 +236,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       List<EgressRule> pinned) throws NetworkException {
     Allowlist allow = Allowlist.of(egress.rules(), pinned);
     SandboxFirewall.Change change =
-        SandboxFirewall.swap(config, a, allow, egress.rateBytesPerSecond());
+        SandboxFirewall.swap(config, a, allow, egress.rate().bytesPerSecond());
     plumbing.applySandbox(a, change.batch(), "replace egress allowlist");
     verifySandbox(a, change.expected());
     live.put(id, new Live(a, egress, pinned));

@@ -37,7 +37,7 @@ class EgressFirewallTest {
   }
 
   private static EgressSpec allow(EgressRule... rules) {
-    return new EgressSpec(List.of(rules), List.of(), 0);
+    return new EgressSpec(List.of(rules), List.of());
   }
 
   @Test
@@ -177,7 +177,7 @@ class EgressFirewallTest {
   void pinnedNamesAreReachableOnTheirPortOnly() throws Exception {
     // An address literal resolves to itself without any resolver: the pin path without DNS.
     SandboxNetwork n = manager.attach("sb-1", 4242, 4242,
-        new EgressSpec(List.of(), List.of("198.51.100.1:8080"), 0));
+        new EgressSpec(List.of(), List.of("198.51.100.1:8080")));
     String guest = bed.plugGuest(n);
     bed.listen(bed.inetNs, "0.0.0.0", 8080);
     bed.listen(bed.inetNs, "0.0.0.0", 8081);
@@ -190,7 +190,7 @@ class EgressFirewallTest {
   void rateLimitThrottlesEgress() throws Exception {
     SandboxNetwork n = manager.attach("sb-1", 4242, 4242,
         new EgressSpec(List.of(new EgressRule("198.51.100.0/24", "tcp", 80, 80)), List.of(),
-            2_000));
+            new io.stockade.policy.RateLimit(2_000, 0)));
     String guest = bed.plugGuest(n);
     Path received = bed.stateDir.resolve("received");
     bed.listen(bed.inetNs, "198.51.100.1", 80, received);

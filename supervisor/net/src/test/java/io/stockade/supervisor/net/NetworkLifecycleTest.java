@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** Create, destroy, crash and reconcile: nothing may stay behind. */
 class NetworkLifecycleTest {
   private static final EgressSpec WEB =
-      new EgressSpec(List.of(new EgressRule("0.0.0.0/0", "tcp", 443, 443)), List.of(), 0);
+      new EgressSpec(List.of(new EgressRule("0.0.0.0/0", "tcp", 443, 443)), List.of());
 
   private TestBed bed;
 

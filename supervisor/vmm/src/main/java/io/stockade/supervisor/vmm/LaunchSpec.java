@@ -1,6 +1,7 @@
 package io.stockade.supervisor.vmm;
 
 import io.stockade.images.ResolvedImage;
+import io.stockade.policy.CpuList;
 import io.stockade.supervisor.net.SandboxNetwork;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,9 @@ import java.util.Optional;
  * @param ioReadBytesPerSec read bandwidth limit on the sandbox's disks, bytes/s (0 = unlimited)
  * @param ioWriteBytesPerSec write bandwidth limit, bytes/s (0 = unlimited); a host without an io
  *     (v2) or blkio (v1) controller refuses a launch that sets either
+ * @param cpus the host CPUs the sandbox (the VMM and all its threads) may run on;
+ *     {@link CpuList#NONE}: not pinned. A host without a cpuset controller refuses a launch that
+ *     sets it
  */
 public record LaunchSpec(
     String sandboxId,
@@ -40,7 +44,17 @@ public record LaunchSpec(
     List<Path> dataDisks,
     long pids,
     long ioReadBytesPerSec,
-    long ioWriteBytesPerSec) {
+    long ioWriteBytesPerSec,
+    CpuList cpus) {
+
+  /** A launch that is not pinned to CPUs (the shape before cpusets). */
+  public LaunchSpec(String sandboxId, int vcpus, long memoryMiB, Optional<ResolvedImage> image,
+      List<String> command, Optional<SandboxNetwork> network, Path sandboxDir, Duration readyTimeout,
+      Optional<Path> restoreFrom, List<Path> dataDisks, long pids, long ioReadBytesPerSec,
+      long ioWriteBytesPerSec) {
+    this(sandboxId, vcpus, memoryMiB, image, command, network, sandboxDir, readyTimeout, restoreFrom,
+        dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, CpuList.NONE);
+  }
 
   /** A launch with the drivers' default pids limit and no I/O limits. */
   public LaunchSpec(String sandboxId, int vcpus, long memoryMiB, Optional<ResolvedImage> image,
@@ -65,6 +79,7 @@ public record LaunchSpec(
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(restoreFrom, "restoreFrom");
     dataDisks = dataDisks == null ? List.of() : List.copyOf(dataDisks);
+    Objects.requireNonNull(cpus, "cpus");
     if (pids < 0 || ioReadBytesPerSec < 0 || ioWriteBytesPerSec < 0) {
       throw new IllegalArgumentException("launch " + sandboxId + ": pids and I/O limits must be >= 0 "
           + "(0 = default): pids " + pids + ", io read " + ioReadBytesPerSec + ", io write " + ioWriteBytesPerSec);

@@ -17,7 +17,7 @@ import java.util.Set;
  */
 final class CgroupLayout {
   /** The controllers the jail uses, by their v1 names (v2 calls blkio "io": see {@link #v2Name}). */
-  static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "blkio");
+  static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "blkio", "cpuset");
 
   private final Optional<Path> v2;
   private final Set<String> v2Controllers;

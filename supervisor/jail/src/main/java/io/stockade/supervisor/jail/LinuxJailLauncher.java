@@ -107,6 +107,8 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
       throw new JailException("jail_exists", Errno.EEXIST, "sandbox " + spec.sandboxId() + " already has "
           + existing + ": destroy it (cleanup) or use another id");
     }
+    // Refused before a uid, a jail directory or a pooled stage is spent on it (create checks again).
+    Cpuset.check(cgroups, spec.limits().cpus());
     LaunchTrace.mark(spec.sandboxId(), "validated");
     int uid = reserveUid(spec.sandboxId());
     LaunchTrace.mark(spec.sandboxId(), "uid");
@@ -121,7 +123,7 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
           ? new SandboxCgroup.Io(limits.ioReadBytesPerSec(), limits.ioWriteBytesPerSec(), ioDevices(plan))
           : SandboxCgroup.Io.NONE;
       cgroup.create(cgroups, pooled.map(StagePool.Pooled::v1Cgroups).orElse(List.of()), limits.memoryBytes(), limits.pids(),
-          limits.cpuMillis(), io);
+          limits.cpuMillis(), io, limits.cpus());
       LaunchTrace.mark(spec.sandboxId(), "cgroups");
       writeFile(dir.seccomp(), SeccompCompiler.compiled(spec.seccompProfile()));
       writeFile(dir.state(), JSON.writeValueAsBytes(Map.of("sandboxId", spec.sandboxId(), "uid", uid, "gid", uid)));

@@ -1,5 +1,6 @@
 package io.stockade.supervisor.jail;
 
+import io.stockade.policy.CpuList;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,14 +24,16 @@ final class SandboxCgroup {
   private final Optional<Path> pidsV1;
   private final Optional<Path> cpuV1;
   private final Optional<Path> blkioV1;
+  private final Optional<Path> cpusetV1;
 
   private SandboxCgroup(Optional<Path> v2, Optional<Path> memoryV1, Optional<Path> pidsV1, Optional<Path> cpuV1,
-      Optional<Path> blkioV1) {
+      Optional<Path> blkioV1, Optional<Path> cpusetV1) {
     this.v2 = v2;
     this.memoryV1 = memoryV1;
     this.pidsV1 = pidsV1;
     this.cpuV1 = cpuV1;
     this.blkioV1 = blkioV1;
+    this.cpusetV1 = cpusetV1;
   }
 
   /**
@@ -55,9 +58,15 @@ final class SandboxCgroup {
         layout.v1("memory").map(p -> p.resolve(name)),
         layout.v1("pids").map(p -> p.resolve(name)),
         layout.v1("cpu").map(p -> p.resolve(name)),
-        // Every sandbox joins a blkio v1 cgroup when the host has one, limited or not, so pooled
-        // stages (which pre-join every v1 hierarchy) fit any sandbox.
-        layout.v1("blkio").map(p -> p.resolve(name)));
+        // Every sandbox joins a blkio and a cpuset v1 cgroup when the host has one, limited or
+        // pinned or not, so pooled stages (which pre-join every v1 hierarchy) fit any sandbox.
+        layout.v1("blkio").map(p -> p.resolve(name)),
+        layout.v1("cpuset").map(p -> p.resolve(name)));
+  }
+
+  /** The v1 cpuset cgroup, which needs CPUs and memory nodes before a task can join it. */
+  Optional<Path> cpusetV1() {
+    return cpusetV1;
   }
 
   /** Every directory, v2 first: what the exec stage joins and cleanup removes. */
@@ -68,6 +77,7 @@ final class SandboxCgroup {
     pidsV1.ifPresent(all::add);
     cpuV1.ifPresent(all::add);
     blkioV1.ifPresent(all::add);
+    cpusetV1.ifPresent(all::add);
     return new ArrayList<>(all);
   }
 
@@ -103,13 +113,26 @@ final class SandboxCgroup {
   /** Same, with I/O bandwidth limits (v2 io.max, else v1 blkio throttling; neither: refused). */
   void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis, Io io)
       throws JailException {
+    create(layout, pooledV1, memoryBytes, pids, cpuMillis, io, CpuList.NONE);
+  }
+
+  /**
+   * Same, pinned to {@code cpus} (v2 cpuset, else v1 cpuset; neither, or CPUs the supervisor's
+   * own cpuset lacks: refused before any directory is made). {@link CpuList#NONE}: the v1 cpuset
+   * cgroup, if any, gets the parent's CPUs.
+   */
+  void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis, Io io,
+      CpuList cpus) throws JailException {
+    Cpuset.check(layout, cpus);
     List<Path> v1 = v1Dirs();
+    boolean cpusetFromPool = false;
     for (Path d : dirs()) {
       int i = v1.indexOf(d);
       Path from = i >= 0 && i < pooledV1.size() ? pooledV1.get(i) : null;
       try {
         if (from != null) {
           Files.move(from, d);
+          cpusetFromPool |= cpusetV1.equals(Optional.of(d)); // the pool gave it its CPUs and memory nodes
         } else {
           Files.createDirectory(d);
         }
@@ -119,8 +142,15 @@ final class SandboxCgroup {
       }
     }
     Set<String> onV2 = layout.v2Controllers();
-    if (v2.isPresent() && (onV2.contains("memory") || onV2.contains("pids") || onV2.contains("cpu") || onV2.contains("io"))) {
+    if (v2.isPresent() && CgroupLayout.CONTROLLERS.stream().anyMatch(c -> onV2.contains(CgroupLayout.v2Name(c)))) {
       enableV2Controllers(v2.get().getParent(), onV2);
+    }
+    if (cpusetV1.isPresent() && !cpusetFromPool) {
+      Cpuset.prepareV1(cpusetV1.get());
+    }
+    if (!cpus.isEmpty()) {
+      boolean onV2Cpuset = layout.onV2("cpuset");
+      Cpuset.pin(onV2Cpuset ? v2.orElseThrow() : cpusetV1.orElseThrow(), onV2Cpuset, cpus);
     }
     Path memDir = onV2.contains("memory") ? v2.orElse(null) : memoryV1.orElse(null);
     if (memDir == null) {

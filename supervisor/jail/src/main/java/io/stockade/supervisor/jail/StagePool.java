@@ -120,7 +120,8 @@ final class StagePool implements AutoCloseable {
   }
 
   private Pooled start() throws IOException {
-    List<Path> dirs = SandboxCgroup.of(layout, namePrefix + ProcessHandle.current().pid() + "_" + SEQ.incrementAndGet()).v1Dirs();
+    SandboxCgroup cgroup = SandboxCgroup.of(layout, namePrefix + ProcessHandle.current().pid() + "_" + SEQ.incrementAndGet());
+    List<Path> dirs = cgroup.v1Dirs();
     List<String> command = new ArrayList<>(List.of(stage.toString(), "--pooled"));
     List<Path> created = new ArrayList<>();
     Process process = null;
@@ -128,6 +129,11 @@ final class StagePool implements AutoCloseable {
       for (Path d : dirs) {
         Files.createDirectory(d);
         created.add(d); // only what this call made is ever removed on failure
+        if (cgroup.cpusetV1().equals(Optional.of(d))) {
+          // A v1 cpuset cgroup takes no task until it has CPUs and memory nodes: the parent's,
+          // so the stage fits any sandbox; a pinned launch narrows them after the rename.
+          prepareCpuset(d);
+        }
         command.add("--cgroup");
         command.add(d.toString());
       }
@@ -146,6 +152,14 @@ final class StagePool implements AutoCloseable {
         removeDirs(created);
       }
       throw e;
+    }
+  }
+
+  private static void prepareCpuset(Path dir) throws IOException {
+    try {
+      Cpuset.prepareV1(dir);
+    } catch (JailException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 

@@ -1,6 +1,9 @@
 package io.stockade.supervisor.jail;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stockade.policy.CpuList;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,5 +123,84 @@ class CgroupLayoutTest {
     Path dir = root.resolve("sys/fs/cgroup/svc2/stk-io-b");
     assertThat(Files.readString(dir.resolve("io.max"))).isEqualTo("254:0 rbps=500 wbps=max");
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/svc2/cgroup.subtree_control"))).contains("+io");
+  }
+
+  @Test
+  void pinningGoesToTheV1CpusetWithTheParentsMemoryNodesOnAHybridHost() throws Exception {
+    write("proc/self/mountinfo", String.join("\n",
+        "31 30 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw",
+        "33 30 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory",
+        "34 30 0:30 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids",
+        "37 30 0:33 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset", ""));
+    write("proc/self/cgroup", "7:cpuset:/svc\n5:pids:/svc\n4:memory:/svc\n0::/svc\n");
+    write("sys/fs/cgroup/unified/svc/cgroup.controllers", "\n");
+    write("sys/fs/cgroup/cpuset/svc/cpuset.effective_cpus", "0-3\n");
+    write("sys/fs/cgroup/cpuset/svc/cpuset.effective_mems", "0-1\n");
+    CgroupLayout l = CgroupLayout.discover(root);
+    assertThat(Cpuset.where(l)).contains("v1");
+    assertThat(Cpuset.available(l).cpus()).isEqualTo(CpuList.parse("0-3"));
+    SandboxCgroup s = SandboxCgroup.of(l, "stk-cps-a");
+    Path cpuset = root.resolve("sys/fs/cgroup/cpuset/svc/stk-cps-a");
+    assertThat(s.cpusetV1()).contains(cpuset);
+    assertThat(s.v1Dirs()).contains(cpuset);
+    for (Path d : s.dirs()) {
+      Files.createDirectories(d.getParent());
+    }
+    s.create(l, List.of(), 64L << 20, 8, 0, SandboxCgroup.Io.NONE, CpuList.parse("2,3"));
+    // The kernel refuses a task in a v1 cpuset cgroup whose mems is empty: the parent's are copied.
+    assertThat(Files.readString(cpuset.resolve("cpuset.mems"))).isEqualTo("0-1");
+    assertThat(Files.readString(cpuset.resolve("cpuset.cpus"))).isEqualTo("2-3");
+
+    // Unpinned: the parent's CPUs, so the cgroup is joinable and the sandbox runs where the supervisor may.
+    SandboxCgroup u = SandboxCgroup.of(l, "stk-cps-b");
+    u.create(l, List.of(), 64L << 20, 8, 0, SandboxCgroup.Io.NONE, CpuList.NONE);
+    assertThat(Files.readString(root.resolve("sys/fs/cgroup/cpuset/svc/stk-cps-b/cpuset.cpus"))).isEqualTo("0-3");
+
+    // Beyond the parent's CPUs: refused before any directory exists.
+    SandboxCgroup r = SandboxCgroup.of(l, "stk-cps-c");
+    assertThatThrownBy(() -> r.create(l, List.of(), 64L << 20, 8, 0, SandboxCgroup.Io.NONE, CpuList.parse("3-5")))
+        .isInstanceOfSatisfying(JailException.class, e -> {
+          assertThat(e.step()).isEqualTo("cgroup_cpuset");
+          assertThat(e.getMessage()).contains("CPU(s) 4-5 not available")
+              .contains(root.resolve("sys/fs/cgroup/cpuset/svc/cpuset.effective_cpus") + ") holds 0-3");
+        });
+    for (Path d : r.dirs()) {
+      assertThat(d).doesNotExist();
+    }
+  }
+
+  @Test
+  void pinningGoesToV2CpusetWhereV2OffersItAndIsReadBack() throws Exception {
+    write("proc/self/mountinfo", "31 25 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+    write("proc/self/cgroup", "0::/svc\n");
+    write("sys/fs/cgroup/svc/cgroup.controllers", "cpuset cpu io memory pids\n");
+    write("sys/fs/cgroup/svc/cgroup.subtree_control", "\n");
+    write("sys/fs/cgroup/svc/cpuset.cpus.effective", "0-7\n");
+    CgroupLayout l = CgroupLayout.discover(root);
+    assertThat(Cpuset.where(l)).contains("v2");
+    assertThat(l.v1("cpuset")).isEmpty();
+    SandboxCgroup s = SandboxCgroup.of(l, "stk-cps-v");
+    Path dir = root.resolve("sys/fs/cgroup/svc/stk-cps-v");
+    // A fake cgroupfs has no kernel to fill in the new cgroup's cpuset.cpus.effective, so the
+    // read-back finds none and refuses; what was written before it is what the kernel would get.
+    assertThatThrownBy(() -> s.create(l, List.of(), 64L << 20, 8, 0, SandboxCgroup.Io.NONE, CpuList.of(6)))
+        .isInstanceOfSatisfying(JailException.class, e -> {
+          assertThat(e.step()).isEqualTo("cgroup_cpuset");
+          assertThat(e.errno()).isEqualTo(Errno.ENOENT);
+          assertThat(e.getMessage()).contains(dir.resolve("cpuset.cpus.effective").toString());
+        });
+    assertThat(Files.readString(dir.resolve("cpuset.cpus"))).isEqualTo("6");
+    assertThat(Files.readString(root.resolve("sys/fs/cgroup/svc/cgroup.subtree_control"))).contains("+cpuset");
+
+    // The test plays the kernel: effective = the request is accepted; v2 quietly falls back to
+    // the parent's CPUs when the list does not fit, and that is refused.
+    write("sys/fs/cgroup/svc/stk-cps-v/cpuset.cpus.effective", "6\n");
+    Cpuset.pin(dir, true, CpuList.of(6));
+    write("sys/fs/cgroup/svc/stk-cps-v/cpuset.cpus.effective", "0-7\n");
+    assertThatThrownBy(() -> Cpuset.pin(dir, true, CpuList.of(6)))
+        .isInstanceOfSatisfying(JailException.class, e -> {
+          assertThat(e.step()).isEqualTo("cgroup_cpuset");
+          assertThat(e.getMessage()).contains("pinned the sandbox to CPUs 6 but").contains("says 0-7");
+        });
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.stockade.policy.CpuList;
 import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmInstance;
 import io.stockade.supervisor.vmm.VmmException;
@@ -158,6 +159,39 @@ class ProcessDriverTest {
     } else {
       assertThat(Files.readString(cgroupFile(pid, "io", "io.max"))).contains("rbps=" + readBps + " wbps=" + writeBps);
     }
+    vm.process().killAll();
+    vm.onExit().get(10, TimeUnit.SECONDS);
+  }
+
+  /** The CPUs {@code pid} may run on, as the kernel holds them. */
+  private static CpuList cpusAllowed(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("Cpus_allowed_list:")) {
+        return CpuList.parse(line.substring("Cpus_allowed_list:".length()));
+      }
+    }
+    throw new AssertionError("no Cpus_allowed_list in /proc/" + pid + "/status");
+  }
+
+  @Test
+  void theRequestedCpusPinTheSandbox() throws Exception {
+    CpuList mine = cpusAllowed(ProcessHandle.current().pid());
+    assumeTrue(mine.size() >= 2, "pinning needs 2 CPUs to be told from not pinning; this JVM has " + mine);
+    CpuList pin = CpuList.parse(mine.toString().replaceAll(".*[,-]", "")); // the last of this JVM's CPUs
+    VmInstance vm;
+    try {
+      vm = driver.launch(new LaunchSpec(id, 1, 64, Optional.empty(), List.of("sleep", "30"), Optional.empty(),
+          work.resolve("sb"), Duration.ofSeconds(5), Optional.empty(), List.of(), 0, 0, 0, pin));
+    } catch (VmmException e) {
+      assumeTrue(!e.getMessage().contains("no cpuset controller"), "this host cannot pin CPUs: " + e.getMessage());
+      throw e;
+    }
+    long pid = vm.process().pid();
+    assertThat(cpusAllowed(pid)).isEqualTo(pin);
+    // The jail's exec stage (pid) forks the program: its only child, in the sandbox's cgroups.
+    long workload = Long.parseLong(Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children")).strip());
+    assertThat(cpusAllowed(workload)).as("the program itself").isEqualTo(pin);
+    assertThat(CpuList.parse(Files.readString(cgroupFile(workload, "cpuset", "cpuset.cpus")))).isEqualTo(pin);
     vm.process().killAll();
     vm.onExit().get(10, TimeUnit.SECONDS);
   }

@@ -3,7 +3,10 @@ package io.stockade.supervisor.vmm.support;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stockade.policy.CpuList;
+import io.stockade.supervisor.jail.JailSpec;
 import io.stockade.supervisor.net.SandboxNetwork;
+import io.stockade.supervisor.vmm.LaunchSpec;
 import io.stockade.supervisor.vmm.VmmException;
 import io.stockade.supervisor.vmm.testing.FakeUnixHttpServer;
 import java.io.ByteArrayInputStream;
@@ -119,5 +122,22 @@ class SupportTest {
     Files.writeString(log, "a\nb\nc\n");
     assertThat(ConsoleLog.tail(log, 2)).isEqualTo("b\nc");
     assertThat(ConsoleLog.tail(dir.resolve("none"), 2)).isEmpty();
+  }
+
+  @Test
+  void aVmmJailCarriesTheRequestsCpusPidsAndIoLimits(@TempDir Path dir) {
+    LaunchSpec spec = new LaunchSpec("stk-cps-s", 2, 128, Optional.empty(), List.of(), Optional.empty(), dir,
+        Duration.ofSeconds(5), Optional.empty(), List.of(), 40, 1000, 2000, CpuList.parse("1,3"));
+    JailSpec.Limits l = LaunchSteps.vmmJail(spec, Path.of("/usr/bin/qemu-system-x86_64"), List.of("qemu"), List.of(),
+        List.of(), 64, 100, "qemu", false).limits();
+    assertThat(l.cpus()).isEqualTo(CpuList.parse("1,3"));
+    assertThat(l.pids()).isEqualTo(40);
+    assertThat(l.ioReadBytesPerSec()).isEqualTo(1000);
+    assertThat(l.ioWriteBytesPerSec()).isEqualTo(2000);
+    assertThat(l.cpuMillis()).isEqualTo(2000);
+    LaunchSpec unpinned = new LaunchSpec("stk-cps-s", 1, 128, Optional.empty(), List.of(), Optional.empty(), dir,
+        Duration.ofSeconds(5), Optional.empty());
+    assertThat(LaunchSteps.vmmJail(unpinned, Path.of("/usr/bin/qemu-system-x86_64"), List.of("qemu"), List.of(),
+        List.of(), 64, 100, "qemu", false).limits().cpus()).isEqualTo(CpuList.NONE);
   }
 }

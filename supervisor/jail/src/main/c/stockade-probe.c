@@ -6,7 +6,7 @@
  * attempt on stdout:   ATTEMPT errno NAME | killed SIGNAL | ok DETAIL | limit DETAIL
  *
  *   stockade-probe all OTHER_PID    every attempt (OTHER_PID: a host pid of another sandbox)
- *   stockade-probe ATTEMPT [ARG]    one attempt
+ *   stockade-probe ATTEMPT [ARG]    one attempt (widen_cpus: leave a cpuset by sched_setaffinity)
  *   stockade-probe sleep            pause until killed (for inspection from outside); exits
  *                                   with 115 on SIGTERM
  *   stockade-probe exit N           exit with status N
@@ -43,6 +43,18 @@ static int netlink_socket(void) { return socket(AF_NETLINK, SOCK_RAW, NETLINK_RO
 static int signal_other(void) { return kill(atoi(other_pid), SIGKILL) < 0 ? errno : 0; }
 static int setuid_root(void) { return setuid(0) < 0 ? errno : 0; }
 
+/* Asks for every CPU it is not allowed on: a cpuset leaves none of them (the kernel intersects
+ * the mask with the cpuset), so a pinned workload gets EINVAL. 0 means it moved onto another CPU,
+ * as it could if it were pinned by its affinity alone (sched_setaffinity by its parent). */
+static int widen_cpus(void) {
+  cpu_set_t cur, want;
+  if (sched_getaffinity(0, sizeof cur, &cur) < 0) return errno;
+  CPU_ZERO(&want);
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (!CPU_ISSET(i, &cur)) CPU_SET(i, &want);
+  return sched_setaffinity(0, sizeof want, &want) < 0 ? errno : 0;
+}
+
 /* Forks until the kernel refuses; prints how many it got. */
 static int fork_bomb(void) {
   static pid_t kids[100000];
@@ -74,7 +86,7 @@ static const struct { const char *name; int (*fn)(void); } attempts[] = {
     {"mount", do_mount}, {"unshare_userns", unshare_userns}, {"ptrace", do_ptrace},
     {"init_module", init_module}, {"raw_socket", raw_socket}, {"netlink_socket", netlink_socket},
     {"signal_other", signal_other}, {"setuid_root", setuid_root}, {"fork_bomb", fork_bomb},
-    {"memory_hog", memory_hog},
+    {"memory_hog", memory_hog}, {"widen_cpus", widen_cpus},
 };
 
 static void run(int i) {

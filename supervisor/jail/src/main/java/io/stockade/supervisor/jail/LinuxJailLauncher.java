@@ -1,6 +1,7 @@
 package io.stockade.supervisor.jail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stockade.policy.CpuList;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,6 +87,15 @@ public final class LinuxJailLauncher implements JailLauncher, AutoCloseable {
   @Override
   public void close() {
     pool.ifPresent(StagePool::close);
+  }
+
+  /**
+   * The CPUs a sandbox may be pinned to ({@code JailSpec.Limits.cpus}): the effective CPUs of the
+   * supervisor's own cpuset cgroup (v2 cpuset, else v1). Empty when the host has no cpuset
+   * controller: a pinned launch is then refused at step {@code cgroup_cpuset}.
+   */
+  public Optional<CpuList> pinnableCpus() throws JailException {
+    return Cpuset.where(cgroups).isPresent() ? Optional.of(Cpuset.available(cgroups).cpus()) : Optional.empty();
   }
 
   /** Where the hostile probe shipped in the jar is extracted (for the self-test and tests). */

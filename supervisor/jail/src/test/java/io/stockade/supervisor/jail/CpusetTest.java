@@ -121,6 +121,12 @@ class CpusetTest {
     JailTestSupport.await(p);
     jails.launcher.cleanup(id);
     assertNothingLeft(id);
+
+    // The same through sched_setaffinity itself, from a static program (the hostile probe).
+    String probeId = newId("probe");
+    JailedProcess probe = jails.launcher.launch(jails.probe(probeId, JailTestSupport.limits().withCpus(pin), "widen_cpus"));
+    assertThat(JailTestSupport.await(probe)).isZero();
+    assertThat(JailTestSupport.console(probe)).isEqualTo("widen_cpus errno 22 EINVAL\n");
   }
 
   @Test

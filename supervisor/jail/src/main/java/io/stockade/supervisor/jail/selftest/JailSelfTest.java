@@ -1,5 +1,6 @@
 package io.stockade.supervisor.jail.selftest;
 
+import io.stockade.policy.CpuList;
 import io.stockade.supervisor.jail.JailConfig;
 import io.stockade.supervisor.jail.JailException;
 import io.stockade.supervisor.jail.JailSpec;
@@ -54,15 +55,25 @@ public final class JailSelfTest {
     try {
       launcher = LinuxJailLauncher.create(config);
       Path probe = LinuxJailLauncher.probe(config);
-      JailedProcess victim = launcher.launch(spec(victimId, probe, new JailSpec.Limits(0, 32L << 20, 8, 64, 0), "sleep"));
+      CpuList pin = pinnable(launcher, rows);
+      JailedProcess victim = launcher.launch(
+          spec(victimId, probe, new JailSpec.Limits(0, 32L << 20, 8, 64, 0).withCpus(pin), "sleep"));
       waitFor(victim, "sleeping");
       long victimPid = workloadPid(victim);
       statusChecks(victimPid, victim, rows);
-      JailedProcess p = launcher.launch(
-          spec(probeId, probe, new JailSpec.Limits(0, 64L << 20, 32, 64, 0), "all", Long.toString(victimPid)));
+      if (!pin.isEmpty()) {
+        check(rows, "Cpus_allowed_list", statusOf(victimPid).get("Cpus_allowed_list"), pin.toString());
+      }
+      JailedProcess p = launcher.launch(spec(probeId, probe, new JailSpec.Limits(0, 64L << 20, 32, 64, 0).withCpus(pin),
+          "all", Long.toString(victimPid)));
       int status = p.onExit().get(120, TimeUnit.SECONDS);
       String console = Files.readString(p.consoleFile());
-      for (Map.Entry<String, String> e : EXPECTED.entrySet()) {
+      Map<String, String> expected = new LinkedHashMap<>(EXPECTED);
+      if (!pin.isEmpty()) {
+        // Pinned: asking for every other CPU leaves an empty set inside the cpuset.
+        expected.put("widen_cpus", "errno 22 EINVAL");
+      }
+      for (Map.Entry<String, String> e : expected.entrySet()) {
         String got = console.lines().filter(l -> l.startsWith(e.getKey() + " ") && !l.contains(" forks "))
             .map(l -> l.substring(e.getKey().length() + 1)).findFirst().orElse("no answer (probe exited " + status + ")");
         rows.add(new String[] {e.getKey(), got.equals(e.getValue()) ? "PASS" : "FAIL", got + "  (expected " + e.getValue() + ")"});
@@ -85,18 +96,41 @@ public final class JailSelfTest {
     out.printf("%-22s %-5s %s%n", "CHECK", "", "DETAIL");
     for (String[] r : rows) {
       out.printf("%-22s %-5s %s%n", r[0], r[1], r[2]);
-      ok &= r[1].equals("PASS");
+      ok &= !r[1].equals("FAIL");
     }
     out.println(ok ? "selftest: all checks passed" : "selftest: FAILED");
     return ok;
   }
 
-  private static void statusChecks(long pid, JailedProcess p, List<String[]> rows) throws IOException {
+  /**
+   * The last CPU sandboxes may use, to pin both sandboxes to; none (and a SKIP row saying why)
+   * where there is no cpuset controller or only one CPU, which cannot tell pinned from not.
+   */
+  private static CpuList pinnable(LinuxJailLauncher launcher, List<String[]> rows) throws JailException {
+    Optional<CpuList> cpus = launcher.pinnableCpus();
+    if (cpus.isEmpty() || cpus.get().size() < 2) {
+      rows.add(new String[] {"cpuset", "SKIP", cpus.isEmpty() ? "no cpuset controller: pinned launches are refused"
+          : "only CPU " + cpus.get() + " available: pinning not checked"});
+      return CpuList.NONE;
+    }
+    for (int cpu = CpuList.LIMIT - 1; ; cpu--) {
+      if (cpus.get().contains(cpu)) {
+        return CpuList.of(cpu);
+      }
+    }
+  }
+
+  private static Map<String, String> statusOf(long pid) throws IOException {
     Map<String, String> st = new LinkedHashMap<>();
     for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       int c = l.indexOf(':');
       st.put(l.substring(0, c), l.substring(c + 1).trim());
     }
+    return st;
+  }
+
+  private static void statusChecks(long pid, JailedProcess p, List<String[]> rows) throws IOException {
+    Map<String, String> st = statusOf(pid);
     check(rows, "Uid", st.get("Uid"), (p.uid() + "\t").repeat(3) + p.uid());
     check(rows, "Gid", st.get("Gid"), (p.gid() + "\t").repeat(3) + p.gid());
     check(rows, "Groups", st.get("Groups"), "");

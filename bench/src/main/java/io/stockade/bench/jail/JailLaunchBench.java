@@ -1,5 +1,6 @@
 package io.stockade.bench.jail;
 
+import io.stockade.policy.CpuList;
 import io.stockade.supervisor.jail.JailConfig;
 import io.stockade.supervisor.jail.JailSpec;
 import io.stockade.supervisor.jail.JailedProcess;
@@ -23,7 +24,8 @@ import java.util.stream.Stream;
  * same run. Prints p50/p90/p99 and the overhead.
  *
  * <p>{@code scripts/bench io.stockade.bench.jail.JailLaunchBench [RUNS [STATE_PARENT_DIR [trace|-
- * [POOLED_STAGES]]]]} (root; default 200 runs under /tmp, no trace, the launcher's default pool)
+ * [POOLED_STAGES [CPUS|-]]]]]} (root; default 200 runs under /tmp, no trace, the launcher's default
+ * pool, not pinned; CPUS pins every launch, e.g. 1)
  */
 public final class JailLaunchBench {
   private JailLaunchBench() {}
@@ -45,6 +47,8 @@ public final class JailLaunchBench {
     JailConfig config = JailConfig.defaults(base).withUidRange(960_000, 1024).withCgroupPrefix("stockade-bench-");
     // A fourth argument sets how many exec stages the launcher keeps started ahead (0: none).
     int pooled = args.length > 3 ? Integer.parseInt(args[3]) : LinuxJailLauncher.DEFAULT_POOLED_STAGES;
+    // A fifth argument pins every launch to these CPUs (its cpuset), "-" or none: not pinned.
+    CpuList cpus = args.length > 4 && !args[4].equals("-") ? CpuList.parse(args[4]) : CpuList.NONE;
     LinuxJailLauncher launcher = LinuxJailLauncher.create(config, pooled);
     Path exe = Path.of("/bin/true");
     List<JailSpec.Mount> mounts = SystemMounts.readOnly();
@@ -58,7 +62,7 @@ public final class JailLaunchBench {
       for (int i = -warmup; i < runs; i++) {
         String id = "bench-" + (i + warmup);
         JailSpec spec = new JailSpec(id, exe, List.of("true"), Map.of(), mounts, List.of("null"), Optional.empty(),
-            new JailSpec.Limits(0, 64L << 20, 16, 64, 0), "process", false, "/");
+            new JailSpec.Limits(0, 64L << 20, 16, 64, 0).withCpus(cpus), "process", false, "/");
         long c0 = childrenCpuTicks();
         long t0 = System.nanoTime();
         JailedProcess p = launcher.launch(spec);
@@ -92,8 +96,9 @@ public final class JailLaunchBench {
         s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-    System.out.printf("JailLaunchBench: %d launches of %s (after %d warm-up), %d CPUs, state in %s, %d pooled stages%n",
-        runs, exe, warmup, Runtime.getRuntime().availableProcessors(), base.getParent(), pooled);
+    System.out.printf("JailLaunchBench: %d launches of %s (after %d warm-up), %d CPUs, state in %s, %d pooled stages, "
+        + "pinned to %s%n", runs, exe, warmup, Runtime.getRuntime().availableProcessors(), base.getParent(), pooled,
+        cpus.isEmpty() ? "-" : cpus);
     print("jailed launch (request -> exec done)", jail);
     print("bare ProcessBuilder.start", bare);
     print("cleanup (cgroups, jail dir, lease)", cleanup);

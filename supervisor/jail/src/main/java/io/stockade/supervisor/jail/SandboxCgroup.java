@@ -94,32 +94,15 @@ final class SandboxCgroup {
   }
 
   /**
-   * Creates the cgroups and writes the limits. A v1 pids cgroup also holds the exec stage's
-   * outer process, so it gets one more task than the workload's {@code pids}.
-   */
-  void create(CgroupLayout layout, long memoryBytes, long pids, long cpuMillis) throws JailException {
-    create(layout, List.of(), memoryBytes, pids, cpuMillis);
-  }
-
-  /**
-   * Same, but takes over a pooled exec stage's v1 cgroups ({@code pooledV1}, in the order of
-   * {@link #v1Dirs}) by renaming them: the stage is already in them, and the limits are written
-   * before it is given its command line, so before it forks the workload.
-   */
-  void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis) throws JailException {
-    create(layout, pooledV1, memoryBytes, pids, cpuMillis, Io.NONE);
-  }
-
-  /** Same, with I/O bandwidth limits (v2 io.max, else v1 blkio throttling; neither: refused). */
-  void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis, Io io)
-      throws JailException {
-    create(layout, pooledV1, memoryBytes, pids, cpuMillis, io, CpuList.NONE);
-  }
-
-  /**
-   * Same, pinned to {@code cpus} (v2 cpuset, else v1 cpuset; neither, or CPUs the supervisor's
-   * own cpuset lacks: refused before any directory is made). {@link CpuList#NONE}: the v1 cpuset
-   * cgroup, if any, gets the parent's CPUs.
+   * Creates the cgroups and writes the limits, all before the exec stage forks the workload. A v1
+   * pids cgroup also holds the stage's outer process, so it gets one more task than {@code pids}.
+   *
+   * @param pooledV1 a pooled exec stage's v1 cgroups (in the order of {@link #v1Dirs}), taken over
+   *     by renaming them: the stage is already in them and gets its command line only afterwards
+   * @param io I/O bandwidth limits (v2 io.max, else v1 blkio throttling; neither: refused)
+   * @param cpus the CPUs to pin to (v2 cpuset, else v1 cpuset; neither, or CPUs the supervisor's
+   *     own cpuset lacks: refused before any directory is made); {@link CpuList#NONE}: the v1
+   *     cpuset cgroup, if any, gets the parent's CPUs
    */
   void create(CgroupLayout layout, List<Path> pooledV1, long memoryBytes, long pids, long cpuMillis, Io io,
       CpuList cpus) throws JailException {
@@ -311,36 +294,7 @@ final class SandboxCgroup {
   }
 
   ResourceUsage usage() {
-    long cpu = v2.map(d -> statField(d.resolve("cpu.stat"), "usage_usec")).orElse(-1L);
-    long mem = firstLong(v2.map(d -> d.resolve("memory.current")), memoryV1.map(d -> d.resolve("memory.usage_in_bytes")));
-    long pids = firstLong(v2.map(d -> d.resolve("pids.current")), pidsV1.map(d -> d.resolve("pids.current")));
-    return new ResourceUsage(cpu, mem, pids);
-  }
-
-  private static long firstLong(Optional<Path> a, Optional<Path> b) {
-    for (Optional<Path> p : List.of(a, b)) {
-      if (p.isPresent()) {
-        try {
-          return Long.parseLong(Files.readString(p.get()).trim());
-        } catch (IOException | NumberFormatException e) {
-          // not offered by this hierarchy: try the next
-        }
-      }
-    }
-    return -1;
-  }
-
-  private static long statField(Path file, String key) {
-    try {
-      for (String l : Files.readAllLines(file)) {
-        if (l.startsWith(key + " ")) {
-          return Long.parseLong(l.substring(key.length() + 1).trim());
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // the host cannot tell
-    }
-    return -1;
+    return ResourceUsage.read(v2, memoryV1, pidsV1);
   }
 
   private static void write(Path file, String value) throws JailException {

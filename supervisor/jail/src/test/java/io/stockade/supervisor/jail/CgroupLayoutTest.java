@@ -80,7 +80,7 @@ class CgroupLayoutTest {
       Files.createDirectories(d.getParent());
     }
     // A fake cgroupfs has no kernel to create the control files: pre-create the ones v1 checks for.
-    s.create(l, 64L << 20, 32, 500);
+    s.create(l, List.of(), 64L << 20, 32, 500, SandboxCgroup.Io.NONE, CpuList.NONE);
     Path mem = root.resolve("sys/fs/cgroup/memory/svc/sub/stk-jt-b");
     assertThat(Files.readString(mem.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString(64L << 20));
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/pids/svc/stk-jt-b/pids.max"))).as("32 + the stage").isEqualTo("33");
@@ -104,7 +104,7 @@ class CgroupLayoutTest {
     for (Path d : s.dirs()) {
       Files.createDirectories(d.getParent());
     }
-    s.create(l, List.of(), 64L << 20, 8, 0, new SandboxCgroup.Io(0, 1000, Set.of("8:0", "254:0")));
+    s.create(l, List.of(), 64L << 20, 8, 0, new SandboxCgroup.Io(0, 1000, Set.of("8:0", "254:0")), CpuList.NONE);
     Path blkio = root.resolve("sys/fs/cgroup/blkio/svc/stk-io-a");
     // A fake file keeps only the last write; the kernel keeps one line per device.
     assertThat(Files.readString(blkio.resolve("blkio.throttle.write_bps_device"))).matches("(8:0|254:0) 1000");
@@ -119,7 +119,7 @@ class CgroupLayoutTest {
     assertThat(u.onV2("blkio")).isTrue();
     assertThat(u.v1("blkio")).isEmpty();
     SandboxCgroup v = SandboxCgroup.of(u, "stk-io-b");
-    v.create(u, List.of(), 64L << 20, 8, 0, new SandboxCgroup.Io(500, 0, Set.of("254:0")));
+    v.create(u, List.of(), 64L << 20, 8, 0, new SandboxCgroup.Io(500, 0, Set.of("254:0")), CpuList.NONE);
     Path dir = root.resolve("sys/fs/cgroup/svc2/stk-io-b");
     assertThat(Files.readString(dir.resolve("io.max"))).isEqualTo("254:0 rbps=500 wbps=max");
     assertThat(Files.readString(root.resolve("sys/fs/cgroup/svc2/cgroup.subtree_control"))).contains("+io");

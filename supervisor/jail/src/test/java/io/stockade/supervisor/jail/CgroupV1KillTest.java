@@ -3,8 +3,10 @@ package io.stockade.supervisor.jail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.stockade.policy.CpuList;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,7 +27,7 @@ class CgroupV1KillTest {
     Process a = null;
     Process b = null;
     try {
-      cg.create(v1Only, 64L << 20, 8, 0);
+      cg.create(v1Only, List.of(), 64L << 20, 8, 0, SandboxCgroup.Io.NONE, CpuList.NONE);
       a = new ProcessBuilder("sleep", "60").start();
       b = new ProcessBuilder("sleep", "60").start();
       for (Path d : cg.dirs()) {

@@ -128,7 +128,8 @@ final class Cpuset {
       Files.writeString(file, value);
     } catch (IOException e) {
       throw new JailException("cgroup_cpuset", Errno.of(e), "write \"" + value + "\" to " + file + ": "
-          + e.getMessage());
+          + e.getMessage() + ": the CPUs and memory nodes must be online, within the parent cgroup's, and not held "
+          + "exclusively by another cgroup (cpuset.cpu_exclusive)");
     }
   }
 }

@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.stockade.policy.CpuList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * QEMU 7.2 microvm under TCG, jailed with the qemu seccomp profile: boots the default image with
  * virtio-net (a TAP in a network namespace) and virtio-blk, reaches the guest's readiness line,
- * and answers QMP on a socket in the jail's run/.
+ * and answers QMP on a socket in the jail's run/. Pinned to one CPU where the host can pin: every
+ * QEMU thread (the TCG vCPU thread among them) stays on it.
  */
 class QemuJailTest {
   static JailTestSupport jails;
@@ -97,7 +99,8 @@ class QemuJailTest {
       mounts.add(new JailSpec.Mount(disk, "/disk.img", true));
       Files.setAttribute(disk, "unix:uid", uid);
       JailSpec spec = new JailSpec(id, QEMU, argv, Map.of(), mounts, List.of("null", "urandom", "net/tun"),
-          Optional.of(Path.of("/run/netns", netns)), new JailSpec.Limits(1000, 768L << 20, 64, 1024, 0), "qemu", false, "/run");
+          Optional.of(Path.of("/run/netns", netns)), new JailSpec.Limits(1000, 768L << 20, 64, 1024, 0).withCpus(pin()),
+          "qemu", false, "/run");
       JailedProcess vm = jails.launcher.launch(spec);
       assertThat(vm.uid()).isEqualTo(uid);
       try {
@@ -108,6 +111,17 @@ class QemuJailTest {
         throw new AssertionError("guest not ready; exit " + vm.onExit().getNow(null) + ", console:\n"
             + JailTestSupport.console(vm), e);
       }
+      if (!spec.limits().cpus().isEmpty()) {
+        long qemu = ((LinuxJailedProcess) vm).workloadPid();
+        try (var tasks = Files.list(Path.of("/proc/" + qemu + "/task"))) {
+          List<Path> all = tasks.toList();
+          assertThat(all).as("QEMU's threads").hasSizeGreaterThan(1);
+          for (Path t : all) {
+            assertThat(Files.readString(t.resolve("status"))).as("thread " + t)
+                .containsPattern("Cpus_allowed_list:\\s+" + spec.limits().cpus() + "\n");
+          }
+        }
+      }
       String qmp = qmp(vm.rootDir().resolve("run/qmp.sock"),
           "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-status\"}\n{\"execute\":\"quit\"}");
       assertThat(qmp).contains("\"status\": \"running\"");
@@ -115,6 +129,12 @@ class QemuJailTest {
     } finally {
       run("ip", "netns", "del", netns);
     }
+  }
+
+  /** The last of the supervisor's CPUs where the host has cpuset and 2 CPUs, else not pinned. */
+  static CpuList pin() throws JailException {
+    CpuList all = jails.launcher.pinnableCpus().orElse(CpuList.NONE);
+    return all.size() < 2 ? CpuList.NONE : CpuList.parse(all.toString().replaceAll(".*[,-]", ""));
   }
 
   /** Sends each command after the previous one's reply; returns everything QEMU said. */

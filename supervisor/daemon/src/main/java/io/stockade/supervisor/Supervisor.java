@@ -181,7 +181,9 @@ public final class Supervisor {
         config.seconds("stop.termSeconds"),
         config.integer("defaults.pids"),
         config.integer("defaults.ioReadBytesPerSec"),
-        config.integer("defaults.ioWriteBytesPerSec"));
+        config.integer("defaults.ioWriteBytesPerSec"),
+        io.stockade.policy.CpuList.parse(config.string("defaults.cpus")),
+        new io.stockade.policy.RateLimit(config.integer("defaults.netBytesPerSec"), config.integer("defaults.netPacketsPerSec")));
   }
 
   static String interfaceDescription() throws IOException {

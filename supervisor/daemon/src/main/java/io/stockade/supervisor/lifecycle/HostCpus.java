@@ -10,11 +10,11 @@ import java.nio.file.Path;
  * online within its own cpuset and affinity). A sandbox's cgroup is a child of the supervisor's,
  * so it can be pinned only within these.
  */
-final class HostCpus {
+public final class HostCpus {
   private HostCpus() {}
 
   /** The usable CPUs, or {@link CpuList#NONE} when the kernel does not say (the jail then decides). */
-  static CpuList usable() {
+  public static CpuList usable() {
     return fromStatus(Path.of("/proc/self/status"));
   }
 

@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param stoppedAt when it last ended, null before
  * @param network its network link, null without network
  * @param stats resource use, null when not measured (e.g. never started)
+ * @param limits the limits it really has (null from a server that predates them)
  */
 public record SandboxInfo(
     String id,
@@ -43,7 +44,8 @@ public record SandboxInfo(
     Instant startedAt,
     Instant stoppedAt,
     NetworkInfo network,
-    SandboxStats stats) {
+    SandboxStats stats,
+    SandboxLimits limits) {
 
   public SandboxInfo {
     java.util.Objects.requireNonNull(id, "id");
@@ -55,11 +57,15 @@ public record SandboxInfo(
   /** The same sandbox in another state, for servers building replies. */
   public SandboxInfo withState(SandboxState newState, String newReason) {
     return new SandboxInfo(id, name, kind, ownerUid, newState, newReason, exitStatus, image, vcpus,
-        memoryMiB, egress, dnsNames, createdAt, startedAt, stoppedAt, network, stats);
+        memoryMiB, egress, dnsNames, createdAt, startedAt, stoppedAt, network, stats, limits);
   }
 
   public Optional<NetworkInfo> networkInfo() {
     return Optional.ofNullable(network);
+  }
+
+  public Optional<SandboxLimits> limitsInfo() {
+    return Optional.ofNullable(limits);
   }
 
   public Optional<SandboxStats> statsInfo() {

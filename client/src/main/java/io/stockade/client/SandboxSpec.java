@@ -31,6 +31,11 @@ import java.util.Objects;
  *     policy's {@code maxIoBytesPerSec} then applies if it sets one, else the server's default)
  * @param ioWriteBytesPerSec likewise for writes (zero limits are left out of the JSON, so an older
  *     server still accepts a request that sets none)
+ * @param cpus host CPUs to pin the sandbox to, in the kernel's list format ("0-3,6"); null for
+ *     none (the policy's {@code cpus} then applies if it sets them, else the server's default)
+ * @param netBytesPerSec network rate limit in bytes/s, each direction on its own; 0 for none (the
+ *     policy's {@code maxNetBytesPerSec} then applies if it sets one, else the server's default)
+ * @param netPacketsPerSec likewise in packets/s ({@code maxNetPacketsPerSec})
  */
 public record SandboxSpec(
     SandboxKind kind,
@@ -46,7 +51,10 @@ public record SandboxSpec(
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DataDisk> dataDisks,
     @JsonInclude(JsonInclude.Include.NON_DEFAULT) long pids,
     @JsonInclude(JsonInclude.Include.NON_DEFAULT) long ioReadBytesPerSec,
-    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long ioWriteBytesPerSec) {
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long ioWriteBytesPerSec,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) String cpus,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long netBytesPerSec,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long netPacketsPerSec) {
 
   @JsonCreator
   public SandboxSpec {
@@ -56,10 +64,22 @@ public record SandboxSpec(
     dnsNames = copyOf(dnsNames, "dnsNames");
     dataDisks = copyOf(dataDisks, "dataDisks");
     if (vcpus < 0 || memoryMiB < 0 || readyTimeoutSeconds < 0 || pids < 0 || ioReadBytesPerSec < 0
-        || ioWriteBytesPerSec < 0) {
-      throw new IllegalArgumentException("vcpus, memoryMiB, readyTimeoutSeconds, pids, ioReadBytesPerSec "
-          + "and ioWriteBytesPerSec must not be negative (0 means the server's default)");
+        || ioWriteBytesPerSec < 0 || netBytesPerSec < 0 || netPacketsPerSec < 0) {
+      throw new IllegalArgumentException("vcpus, memoryMiB, readyTimeoutSeconds, pids, ioReadBytesPerSec, "
+          + "ioWriteBytesPerSec, netBytesPerSec and netPacketsPerSec must not be negative (0 means the "
+          + "server's default)");
     }
+    // The server checks the list's syntax and the host's CPUs; blank is "none".
+    cpus = cpus == null || cpus.isBlank() ? null : cpus.strip();
+  }
+
+  /** A spec without CPU pinning or network rate limits (the shape before they existed). */
+  public SandboxSpec(SandboxKind kind, String name, String image, List<String> command, int vcpus,
+      long memoryMiB, List<Egress> egress, List<String> dnsNames, boolean network,
+      int readyTimeoutSeconds, List<DataDisk> dataDisks, long pids, long ioReadBytesPerSec,
+      long ioWriteBytesPerSec) {
+    this(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, null, 0, 0);
   }
 
   /** A spec without pids or I/O limits (the shape before they existed). */
@@ -89,35 +109,51 @@ public record SandboxSpec(
   }
 
   public SandboxSpec withName(String newName) {
-    return new SandboxSpec(kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+    return new SandboxSpec(kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
   }
 
   public SandboxSpec withResources(int newVcpus, long newMemoryMiB) {
-    return new SandboxSpec(kind, name, image, command, newVcpus, newMemoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+    return new SandboxSpec(kind, name, image, command, newVcpus, newMemoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
   }
 
   public SandboxSpec withNetwork(List<Egress> newEgress, List<String> newDnsNames) {
-    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, true, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, true, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
   }
 
   public SandboxSpec withCommand(List<String> newCommand) {
-    return new SandboxSpec(kind, name, image, newCommand, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+    return new SandboxSpec(kind, name, image, newCommand, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
   }
 
   public SandboxSpec withReadyTimeoutSeconds(int seconds) {
-    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network, seconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network, seconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
   }
 
   /** The same spec with these extra data disks (empty: none). */
   public SandboxSpec withDataDisks(List<DataDisk> newDataDisks) {
     return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
-        readyTimeoutSeconds, newDataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+        readyTimeoutSeconds, newDataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec,
+        netPacketsPerSec);
   }
 
   /** The same spec with these pids and I/O limits (0: the server's default, or the policy's). */
   public SandboxSpec withLimits(long newPids, long newIoReadBytesPerSec, long newIoWriteBytesPerSec) {
     return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
-        readyTimeoutSeconds, dataDisks, newPids, newIoReadBytesPerSec, newIoWriteBytesPerSec);
+        readyTimeoutSeconds, dataDisks, newPids, newIoReadBytesPerSec, newIoWriteBytesPerSec, cpus,
+        netBytesPerSec, netPacketsPerSec);
+  }
+
+  /** The same spec pinned to these host CPUs ("0-3,6"; null: the policy's or server's default). */
+  public SandboxSpec withCpus(String newCpus) {
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, newCpus,
+        netBytesPerSec, netPacketsPerSec);
+  }
+
+  /** The same spec with these network rate limits, each direction (0: the policy's or server's). */
+  public SandboxSpec withNetRate(long newBytesPerSec, long newPacketsPerSec) {
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus,
+        newBytesPerSec, newPacketsPerSec);
   }
 
   static <T> List<T> copyOf(List<T> list, String what) {

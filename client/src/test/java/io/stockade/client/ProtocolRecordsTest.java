@@ -60,6 +60,16 @@ class ProtocolRecordsTest {
     assertThat(n3.get("ioWriteBytesPerSec").asLong()).isEqualTo(4096);
     assertThat(VarlinkJson.decode(n3, SandboxSpec.class)).isEqualTo(limited);
     assertThatThrownBy(() -> spec.withLimits(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(node.has("cpus") || node.has("netBytesPerSec") || node.has("netPacketsPerSec"))
+        .as("no pinning and no rates are left out, so an older server accepts the request").isFalse();
+    SandboxSpec placed = spec.withCpus(" 2-3 ").withNetRate(125000, 0);
+    ObjectNode n4 = VarlinkJson.encode(placed);
+    assertThat(n4.get("cpus").asText()).isEqualTo("2-3");
+    assertThat(n4.get("netBytesPerSec").asLong()).isEqualTo(125000);
+    assertThat(n4.has("netPacketsPerSec")).isFalse();
+    assertThat(VarlinkJson.decode(n4, SandboxSpec.class)).isEqualTo(placed);
+    assertThat(spec.withCpus("  ").cpus()).as("blank is none").isNull();
+    assertThatThrownBy(() -> spec.withNetRate(0, -1)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> VarlinkJson.decode(json("{\"spec\":{\"kind\":\"qemu\",\"dataDisks\":[{\"sizeMiB\":0}]}}"),
         Requests.Create.class)).isInstanceOf(MalformedMessageException.class);
   }
@@ -148,8 +158,10 @@ class ProtocolRecordsTest {
     SandboxInfo info = new SandboxInfo("sb-1", "web", SandboxKind.QEMU, 1000, SandboxState.RUNNING, null, null,
         "default", 1, 256, List.of(), List.of(), Instant.parse("2026-11-26T13:00:00Z"),
         Instant.parse("2026-11-26T13:00:03.5Z"), null, new NetworkInfo("10.200.0.2/30", "10.200.0.1", "02:00:00:00:00:01"),
-        new SandboxStats(1, 2, 3, 4));
+        new SandboxStats(1, 2, 3, 4), new SandboxLimits(64, 0, 1048576, "1", 125000, 0, List.of(DataDisk.ofMiB(16))));
     ObjectNode node = VarlinkJson.encode(new Replies.Sandbox(info));
+    assertThat(node.get("sandbox").get("limits").get("cpus").asText()).isEqualTo("1");
+    assertThat(node.get("sandbox").get("limits").get("dataDisks").get(0).get("sizeMiB").asLong()).isEqualTo(16);
     assertThat(node.get("sandbox").get("createdAt").asText()).isEqualTo("2026-11-26T13:00:00Z");
     assertThat(node.get("sandbox").get("state").asText()).isEqualTo("running");
     assertThat(node.get("sandbox").has("stoppedAt")).isFalse();

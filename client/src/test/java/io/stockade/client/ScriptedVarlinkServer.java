@@ -198,7 +198,7 @@ public final class ScriptedVarlinkServer implements AutoCloseable {
   /** A canned sandbox, for replies. */
   public static SandboxInfo sandbox(String id, SandboxState state) {
     return new SandboxInfo(id, "name-" + id, SandboxKind.QEMU, 1000, state, null, null, "default", 1, 256,
-        List.of(), List.of(), java.time.Instant.parse("2026-11-26T12:00:00Z"), null, null, null, null);
+        List.of(), List.of(), java.time.Instant.parse("2026-11-26T12:00:00Z"), null, null, null, null, null);
   }
 
   public static ObjectNode params(String key, String value) {

@@ -50,6 +50,8 @@ public interface Authorizer {
    * @param pids requested pids limit, 0 for the daemon's default
    * @param ioReadBytesPerSec requested read bandwidth limit, 0 for none (or the grant's)
    * @param ioWriteBytesPerSec requested write bandwidth limit, 0 for none (or the grant's)
+   * @param cpus the host CPUs the request pins the sandbox to, {@link CpuList#NONE} for none
+   * @param netRate the requested network rate limit, 0 fields for none (or the grant's)
    */
   record CreateIntent(
       String kind,
@@ -62,10 +64,22 @@ public interface Authorizer {
       java.util.List<Long> dataDiskMiB,
       long pids,
       long ioReadBytesPerSec,
-      long ioWriteBytesPerSec) {
+      long ioWriteBytesPerSec,
+      CpuList cpus,
+      RateLimit netRate) {
 
     public CreateIntent {
       dataDiskMiB = dataDiskMiB == null ? java.util.List.of() : java.util.List.copyOf(dataDiskMiB);
+      cpus = cpus == null ? CpuList.NONE : cpus;
+      netRate = netRate == null ? RateLimit.NONE : netRate;
+    }
+
+    /** An intent without CPU pinning or network rate limits. */
+    public CreateIntent(String kind, String image, java.util.List<String> command, int vcpus,
+        long memoryMiB, java.util.List<EgressRule> egress, java.util.List<String> dnsNames,
+        java.util.List<Long> dataDiskMiB, long pids, long ioReadBytesPerSec, long ioWriteBytesPerSec) {
+      this(kind, image, command, vcpus, memoryMiB, egress, dnsNames, dataDiskMiB, pids,
+          ioReadBytesPerSec, ioWriteBytesPerSec, CpuList.NONE, RateLimit.NONE);
     }
 
     /** An intent without pids or I/O limits. */

@@ -57,6 +57,7 @@ final class CreateCheck {
     }
     checkDataDisks(g);
     checkLimits(g);
+    checkPlacement(g);
     checkQuota(g);
   }
 
@@ -87,6 +88,22 @@ final class CreateCheck {
     if (io > 0 && intent.ioWriteBytesPerSec() > io) {
       deny("I/O write limit " + intent.ioWriteBytesPerSec() + " bytes/s exceeds the limit " + io + " of "
           + e.policy() + " (maxIoBytesPerSec)");
+    }
+  }
+
+  private void checkPlacement(Grant g) throws PolicyDeniedException {
+    if (!g.cpus().isEmpty() && !g.cpus().containsAll(intent.cpus())) {
+      deny("CPUs " + intent.cpus().minus(g.cpus()) + " are not among the CPUs " + g.cpus() + " of "
+          + e.policy() + " (cpus)");
+    }
+    RateLimit cap = g.maxNetRate();
+    if (cap.bytesPerSecond() > 0 && intent.netRate().bytesPerSecond() > cap.bytesPerSecond()) {
+      deny("network rate " + intent.netRate().bytesPerSecond() + " bytes/s exceeds the limit "
+          + cap.bytesPerSecond() + " of " + e.policy() + " (maxNetBytesPerSec)");
+    }
+    if (cap.packetsPerSecond() > 0 && intent.netRate().packetsPerSecond() > cap.packetsPerSecond()) {
+      deny("network rate " + intent.netRate().packetsPerSecond() + " packets/s exceeds the limit "
+          + cap.packetsPerSecond() + " of " + e.policy() + " (maxNetPacketsPerSec)");
     }
   }
 

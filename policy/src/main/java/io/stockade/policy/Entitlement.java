@@ -56,6 +56,10 @@ final class Entitlement {
     long pids = 0;
     // 0 is "no cap", the most permissive: one rule without a cap lifts it.
     long io = -1;
+    long netBytes = -1;
+    long netPackets = -1;
+    // CPUs: the union; one rule without a restriction lifts it (like a missing cap).
+    CpuList cpus = null;
     for (Rule rule : rules) {
       Source source = new Source(label(rule, subjectGroups), rule.file());
       sources.add(source);
@@ -70,6 +74,9 @@ final class Entitlement {
       dataDiskMiB = Math.max(dataDiskMiB, g.maxDataDiskMiB());
       pids = Math.max(pids, g.maxPids());
       io = io == 0 || g.maxIoBytesPerSec() == 0 ? 0 : Math.max(io, g.maxIoBytesPerSec());
+      netBytes = loosest(netBytes, g.maxNetRate().bytesPerSecond());
+      netPackets = loosest(netPackets, g.maxNetRate().packetsPerSecond());
+      cpus = cpus == null ? g.cpus() : cpus.isEmpty() || g.cpus().isEmpty() ? CpuList.NONE : union(cpus, g.cpus());
       long[] these = {g.maxSandboxes(), g.maxVcpusPerSandbox(), g.maxMemoryMiBPerSandbox(),
           g.maxVcpusTotal(), g.maxMemoryMiBTotal()};
       for (int i = 0; i < 5; i++) {
@@ -81,8 +88,18 @@ final class Entitlement {
     }
     Grant merged = new Grant(kinds, images, (int) limits[0], (int) limits[1], limits[2],
         (int) limits[3], limits[4], List.copyOf(egress), List.copyOf(dnsNames), List.copyOf(commands),
-        dataDisks, dataDiskMiB, pids, Math.max(io, 0));
+        dataDisks, dataDiskMiB, pids, Math.max(io, 0), cpus == null ? CpuList.NONE : cpus,
+        new RateLimit(Math.max(netBytes, 0), Math.max(netPackets, 0)));
     return new Entitlement(merged, admin, sources, from);
+  }
+
+  /** Of two caps where 0 is "none" (the loosest) and -1 "not seen yet", the looser. */
+  private static long loosest(long sofar, long cap) {
+    return sofar == 0 || cap == 0 ? 0 : Math.max(sofar, cap);
+  }
+
+  private static CpuList union(CpuList a, CpuList b) {
+    return CpuList.parse(a + "," + b);
   }
 
   private static String label(Rule rule, Set<Integer> subjectGroups) {

@@ -24,6 +24,11 @@ import java.util.Set;
  * @param maxIoBytesPerSec the largest I/O bandwidth limit (bytes/s, each of read and write) a
  *     request may ask for; a request that sets none gets this as its limit. 0 = no cap: requests
  *     may set any limit or none
+ * @param cpus the host CPUs its sandboxes may be pinned to; a request that names none is pinned to
+ *     all of these. {@link CpuList#NONE}: no restriction (requests may pin to any CPU or none)
+ * @param maxNetRate the largest network rate limit a request may ask for, per field (bytes/s,
+ *     packets/s, each direction); a request that sets none in a field gets this as its limit there.
+ *     0 in a field = no cap
  */
 public record Grant(
     Set<String> kinds,
@@ -39,7 +44,19 @@ public record Grant(
     int maxDataDisks,
     long maxDataDiskMiB,
     long maxPids,
-    long maxIoBytesPerSec) {
+    long maxIoBytesPerSec,
+    CpuList cpus,
+    RateLimit maxNetRate) {
+
+  /** A grant without CPU or network rate fields (the shape before they existed). */
+  public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,
+      long maxMemoryMiBPerSandbox, int maxVcpusTotal, long maxMemoryMiBTotal,
+      List<EgressRule> egress, List<String> dnsNames, List<String> commands, int maxDataDisks,
+      long maxDataDiskMiB, long maxPids, long maxIoBytesPerSec) {
+    this(kinds, images, maxSandboxes, maxVcpusPerSandbox, maxMemoryMiBPerSandbox, maxVcpusTotal,
+        maxMemoryMiBTotal, egress, dnsNames, commands, maxDataDisks, maxDataDiskMiB, maxPids,
+        maxIoBytesPerSec, CpuList.NONE, RateLimit.NONE);
+  }
 
   /** A grant without pids or I/O fields (the shape before they existed). */
   public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,
@@ -58,6 +75,16 @@ public record Grant(
     return requestedBytesPerSec > 0 ? requestedBytesPerSec : maxIoBytesPerSec;
   }
 
+  /** The CPUs a sandbox is pinned to: what it asked for, or when it asked for none, this grant's. */
+  public CpuList cpusFor(CpuList requested) {
+    return requested.isEmpty() ? cpus : requested;
+  }
+
+  /** The network rate limit a sandbox gets: its own, with this grant's caps where it set none. */
+  public RateLimit netRateFor(RateLimit requested) {
+    return requested.orElse(maxNetRate);
+  }
+
   /** A grant without data disks (the shape before data disks existed). */
   public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,
       long maxMemoryMiBPerSandbox, int maxVcpusTotal, long maxMemoryMiBTotal,
@@ -72,5 +99,7 @@ public record Grant(
     egress = List.copyOf(egress);
     dnsNames = List.copyOf(dnsNames);
     commands = List.copyOf(commands);
+    java.util.Objects.requireNonNull(cpus, "cpus");
+    java.util.Objects.requireNonNull(maxNetRate, "maxNetRate");
   }
 }

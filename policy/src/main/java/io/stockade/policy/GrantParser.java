@@ -12,7 +12,8 @@ import java.util.function.Function;
 final class GrantParser {
   private static final Set<String> FIELDS = Set.of("kinds", "images", "commands", "maxSandboxes",
       "maxVcpus", "maxMemoryMiB", "totalVcpus", "totalMemoryMiB", "egress", "dnsNames",
-      "maxDataDisks", "maxDataDiskMiB", "maxPids", "maxIoBytesPerSec");
+      "maxDataDisks", "maxDataDiskMiB", "maxPids", "maxIoBytesPerSec", "cpus", "maxNetBytesPerSec",
+      "maxNetPacketsPerSec");
   private static final Set<String> EGRESS_FIELDS = Set.of("cidr", "protocol", "ports");
 
   private final Problems problems;
@@ -42,6 +43,11 @@ final class GrantParser {
         problems.integer(grant, at, "maxDataDiskMiB", 1, Syntax.MAX_DATA_DISK_MIB, false);
     Long pids = problems.integer(grant, at, "maxPids", 1, Syntax.MAX_PIDS, false);
     Long io = problems.integer(grant, at, "maxIoBytesPerSec", 1, Syntax.MAX_IO_BYTES_PER_SEC, false);
+    Long netBytes = problems.integer(grant, at, "maxNetBytesPerSec", Syntax.MIN_NET_BYTES_PER_SEC,
+        Syntax.MAX_NET_BYTES_PER_SEC, false);
+    Long netPackets = problems.integer(grant, at, "maxNetPacketsPerSec", 1,
+        Syntax.MAX_NET_PACKETS_PER_SEC, false);
+    CpuList cpus = cpus(grant, at);
     List<EgressRule> egress = egress(grant, at);
     Set<String> dnsNames = strings(grant, at, "dnsNames", false, Syntax::dnsPattern);
 
@@ -73,7 +79,27 @@ final class GrantParser {
     return new Grant(kinds, images, (int) s, (int) v, m, (int) tv, tm, egress,
         List.copyOf(dnsNames), List.copyOf(commands),
         dataDisks == null ? 0 : dataDisks.intValue(), dataDiskMiB == null ? 0 : dataDiskMiB,
-        pids == null ? 0 : pids, io == null ? 0 : io);
+        pids == null ? 0 : pids, io == null ? 0 : io, cpus,
+        new RateLimit(netBytes == null ? 0 : netBytes, netPackets == null ? 0 : netPackets));
+  }
+
+  /** Absent: no restriction. Present: a non-empty CPU list in the kernel's format ("0-3,6"). */
+  private CpuList cpus(ObjectNode grant, String at) {
+    String text = problems.string(grant, at, "cpus", false);
+    if (text == null) {
+      return CpuList.NONE;
+    }
+    String where = Problems.child(at, "cpus");
+    try {
+      CpuList c = CpuList.parse(text);
+      if (c.isEmpty()) {
+        problems.add(where, "must name at least one CPU (like \"0-3\"); leave cpus out for no restriction");
+      }
+      return c;
+    } catch (IllegalArgumentException e) {
+      problems.add(where, e.getMessage());
+      return CpuList.NONE;
+    }
   }
 
   /** Absent or []: entries that are present but invalid are reported on their own. */

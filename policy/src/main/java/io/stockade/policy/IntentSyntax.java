@@ -38,6 +38,13 @@ public final class IntentSyntax {
     checkDataDisks(intent);
     range("pids", intent.pids(), Syntax.MAX_PIDS);
     range("ioReadBytesPerSec", intent.ioReadBytesPerSec(), Syntax.MAX_IO_BYTES_PER_SEC);
+    long netBytes = intent.netRate().bytesPerSecond();
+    if (netBytes != 0 && netBytes < Syntax.MIN_NET_BYTES_PER_SEC) {
+      throw new InvalidIntentException("netBytesPerSec", "must be 0 (none) or from "
+          + Syntax.MIN_NET_BYTES_PER_SEC + " to " + Syntax.MAX_NET_BYTES_PER_SEC + ", got " + netBytes);
+    }
+    range("netBytesPerSec", netBytes, Syntax.MAX_NET_BYTES_PER_SEC);
+    range("netPacketsPerSec", intent.netRate().packetsPerSecond(), Syntax.MAX_NET_PACKETS_PER_SEC);
     range("ioWriteBytesPerSec", intent.ioWriteBytesPerSec(), Syntax.MAX_IO_BYTES_PER_SEC);
   }
 

@@ -74,6 +74,9 @@ final class Output {
       rows.add(row("gateway", s.network().gateway()));
       rows.add(row("mac", s.network().mac()));
     }
+    if (s.limits() != null) {
+      limitRows(rows, s.limits());
+    }
     if (s.stats() != null) {
       rows.add(row("cpu", s.stats().cpuMicros() / 1000 + " ms"));
       rows.add(row("memory used", s.stats().memoryBytes() / 1024 + " KiB"));
@@ -83,6 +86,24 @@ final class Output {
       r[0] = r[0] + ":";
     }
     table(rows);
+  }
+
+  private static void limitRows(List<String[]> rows, io.stockade.client.SandboxLimits l) {
+    rows.add(row("pinned to CPUs", l.cpus() == null ? "- (not pinned)" : l.cpus()));
+    rows.add(row("pids limit", l.pids() == 0 ? "- (the driver's default)" : String.valueOf(l.pids())));
+    rows.add(row("disk I/O limit", l.ioReadBytesPerSec() == 0 && l.ioWriteBytesPerSec() == 0 ? "-"
+        : "read " + perSecond(l.ioReadBytesPerSec(), "B") + ", write " + perSecond(l.ioWriteBytesPerSec(), "B")));
+    rows.add(row("network rate", l.netBytesPerSec() == 0 && l.netPacketsPerSec() == 0 ? "-"
+        : perSecond(l.netBytesPerSec(), "B") + ", " + perSecond(l.netPacketsPerSec(), "packets")
+            + " (each direction)"));
+    if (!l.dataDisks().isEmpty()) {
+      rows.add(row("data disks", l.dataDisks().stream().map(d -> d.sizeMiB() + " MiB")
+          .collect(java.util.stream.Collectors.joining(", "))));
+    }
+  }
+
+  private static String perSecond(long v, String unit) {
+    return v == 0 ? "unlimited " + unit + "/s" : v + " " + unit + "/s";
   }
 
   void snapshots(List<SnapshotInfo> list) {

@@ -33,6 +33,11 @@ final class RunCommand {
           + "  --io-read BPS         read bandwidth limit on its disks, bytes/s (default: the\n"
           + "                        policy's maxIoBytesPerSec if set, else none)\n"
           + "  --io-write BPS        write bandwidth limit, bytes/s (likewise)\n"
+          + "  --cpus LIST           host CPUs to pin it to, e.g. 2-3 or 0,2 (default: the\n"
+          + "                        policy's cpus if set, else not pinned)\n"
+          + "  --net-rate BPS        network rate limit, bytes/s in each direction, at least 1000\n"
+          + "                        (default: the policy's maxNetBytesPerSec if set, else none)\n"
+          + "  --net-pps N           network rate limit, packets/s in each direction (likewise)\n"
           + "  --ready-timeout S     how long start waits for the guest to be ready (default: the\n"
           + "                        server's, 60 s as shipped)\n"
           + "  -- COMMAND...         process kind: the program and its arguments (absolute path);\n"
@@ -41,7 +46,8 @@ final class RunCommand {
   private static final List<List<String>> SPEC_VALUED = List.of(
       List.of("--kind"), List.of("--image"), List.of("--name"), List.of("--vcpus"), List.of("--memory"),
       List.of("--egress"), List.of("--dns"), List.of("--ready-timeout"),
-      List.of("--data-disk"), List.of("--pids"), List.of("--io-read"), List.of("--io-write"));
+      List.of("--data-disk"), List.of("--pids"), List.of("--io-read"), List.of("--io-write"),
+      List.of("--cpus"), List.of("--net-rate"), List.of("--net-pps"));
 
   static Command create() {
     return new Command("create", List.of(), "[OPTIONS] [-- COMMAND...]",
@@ -79,7 +85,8 @@ final class RunCommand {
           args.intOption("--memory", 0, 1), egress, args.options("--dns"), network,
           args.intOption("--ready-timeout", 0, 1), dataDisks(args, command),
           positive(args, "--pids", command), positive(args, "--io-read", command),
-          positive(args, "--io-write", command));
+          positive(args, "--io-write", command), args.option("--cpus"),
+          positive(args, "--net-rate", command), positive(args, "--net-pps", command));
     } catch (IllegalArgumentException e) {
       throw new UsageException(command, e.getMessage());
     }

@@ -140,6 +140,17 @@ class MainTest {
   }
 
   @Test
+  void cpuAndNetRateOptionsBecomeTheSpecsPlacement() throws Exception {
+    server.replies("Create", new Replies.Sandbox(sb("sb-9", SandboxState.CREATED)));
+    assertThat(run("create", "--cpus", "0,2-3", "--net-rate", "125000", "--net-pps=500")).isZero();
+    assertThat(new String(VarlinkJson.toBytes(server.lastCall().parameters().get("spec")), StandardCharsets.UTF_8))
+        .isEqualTo("{\"kind\":\"qemu\",\"command\":[],\"egress\":[],\"dnsNames\":[],\"network\":false,"
+            + "\"cpus\":\"0,2-3\",\"netBytesPerSec\":125000,\"netPacketsPerSec\":500}");
+    assertThat(run("create", "--net-pps", "lots")).isEqualTo(2);
+    assertThat(err).contains("--net-pps 'lots': expected a whole number");
+  }
+
+  @Test
   void usageErrorsExitTwoWithoutTouchingTheSocket() {
     assertThat(run("create", "--kind", "vmware", "--image", "x")).isEqualTo(2);
     assertThat(err).contains("unknown sandbox kind 'vmware'").contains("stockade create --help");
@@ -267,7 +278,7 @@ class MainTest {
       ex.reply(new Replies.Logs(""));
     });
     SandboxInfo ended = new SandboxInfo("r1", "n", io.stockade.client.SandboxKind.PROCESS, 0, SandboxState.STOPPED,
-        "exited", 3, null, 1, 256, List.of(), List.of(), java.time.Instant.EPOCH, null, null, null, null);
+        "exited", 3, null, 1, 256, List.of(), List.of(), java.time.Instant.EPOCH, null, null, null, null, null);
     server.replies("Get", new Replies.Sandbox(ended));
     server.replies("Destroy", new Replies.Sandbox(ended.withState(SandboxState.DESTROYED, null)));
     assertThat(run("run", "--kind", "process", "--", "/bin/sh", "-c", "exit 3")).isEqualTo(3);

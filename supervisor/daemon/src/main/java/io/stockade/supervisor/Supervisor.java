@@ -6,6 +6,7 @@ import io.stockade.supervisor.api.ApiServer;
 import io.stockade.supervisor.api.ApiSockets;
 import io.stockade.supervisor.api.Dispatcher;
 import io.stockade.supervisor.api.PeerSubjects;
+import io.stockade.supervisor.config.ConfigException;
 import io.stockade.supervisor.config.SupervisorConfig;
 import io.stockade.supervisor.lifecycle.Drain;
 import io.stockade.supervisor.lifecycle.Lifecycle;
@@ -58,6 +59,7 @@ public final class Supervisor {
 
   /** Serves until asked to stop; returns the process exit status. */
   public int run() throws Exception {
+    LifecycleSettings settings = settings(); // a wrong default refuses to start before anything binds
     policy.set(wiring.policy().load());
     SdNotify notify = SdNotify.fromEnvironment();
     Metrics metrics = new Metrics();
@@ -72,7 +74,7 @@ public final class Supervisor {
             : ApiSockets.bind(socketPath, config.string("socketMode"), config.string("socketGroup"));
     StateStore store = new StateStore(config.path("stateDir"));
     lifecycle =
-        new Lifecycle(wiring.drivers(), wiring.images(), wiring.network(), policy::get, store, settings(), metrics, wiring.uids());
+        new Lifecycle(wiring.drivers(), wiring.images(), wiring.network(), policy::get, store, settings, metrics, wiring.uids());
     Reconciler.Report r = lifecycle.reconcile();
     LOG.info("reconciled: {} reattached, {} gone (cleaned up), {} idle, {} unreadable state files",
         r.reattached().size(), r.gone().size(), r.idle().size(), r.unreadable());
@@ -166,7 +168,14 @@ public final class Supervisor {
     sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reloadPolicy());
   }
 
-  LifecycleSettings settings() {
+  LifecycleSettings settings() throws ConfigException {
+    io.stockade.policy.CpuList cpus = io.stockade.policy.CpuList.parse(config.string("defaults.cpus"));
+    io.stockade.policy.CpuList usable = io.stockade.supervisor.lifecycle.HostCpus.usable();
+    if (!usable.isEmpty() && !usable.containsAll(cpus)) {
+      // Every sandbox that names no CPUs would fail at Start: refuse to start instead.
+      throw new ConfigException("defaults.cpus " + cpus + ": CPUs " + cpus.minus(usable)
+          + " are not available to the supervisor (it may use " + usable + "); fix /defaults/cpus");
+    }
     return new LifecycleSettings(
         config.path("sandboxesDir"),
         config.path("snapshotsDir"),
@@ -181,7 +190,9 @@ public final class Supervisor {
         config.seconds("stop.termSeconds"),
         config.integer("defaults.pids"),
         config.integer("defaults.ioReadBytesPerSec"),
-        config.integer("defaults.ioWriteBytesPerSec"));
+        config.integer("defaults.ioWriteBytesPerSec"),
+        cpus,
+        new io.stockade.policy.RateLimit(config.integer("defaults.netBytesPerSec"), config.integer("defaults.netPacketsPerSec")));
   }
 
   static String interfaceDescription() throws IOException {

@@ -13,7 +13,8 @@ final class Handlers {
 
   static final String[] SPEC_FIELDS = {
     "kind", "name", "image", "command", "vcpus", "memoryMiB", "egress", "dnsNames", "network",
-    "readyTimeoutSeconds", "dataDisks", "pids", "ioReadBytesPerSec", "ioWriteBytesPerSec"
+    "readyTimeoutSeconds", "dataDisks", "pids", "ioReadBytesPerSec", "ioWriteBytesPerSec", "cpus",
+    "netBytesPerSec", "netPacketsPerSec"
   };
 
   private Handlers() {}
@@ -36,6 +37,9 @@ final class Handlers {
         p.dataDisks("dataDisks"),
         p.integer("pids", 0, 0, 4L << 20),
         p.integer("ioReadBytesPerSec", 0, 0, 1L << 40),
-        p.integer("ioWriteBytesPerSec", 0, 0, 1L << 40));
+        p.integer("ioWriteBytesPerSec", 0, 0, 1L << 40),
+        p.string("cpus", false),
+        p.integer("netBytesPerSec", 0, 0, 100_000_000_000L),
+        p.integer("netPacketsPerSec", 0, 0, 100_000_000L));
   }
 }

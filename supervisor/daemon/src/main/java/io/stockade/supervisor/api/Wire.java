@@ -44,6 +44,19 @@ public final class Wire {
           .put("gateway", v.network().gateway())
           .put("mac", v.network().mac());
     }
+    if (v.limits() != null) {
+      SandboxView.Limits l = v.limits();
+      ObjectNode lo = o.putObject("limits")
+          .put("pids", l.pids())
+          .put("ioReadBytesPerSec", l.ioReadBytesPerSec())
+          .put("ioWriteBytesPerSec", l.ioWriteBytesPerSec());
+      if (!l.cpus().isEmpty()) {
+        lo.put("cpus", l.cpus());
+      }
+      lo.put("netBytesPerSec", l.netBytesPerSec()).put("netPacketsPerSec", l.netPacketsPerSec());
+      ArrayNode disks = lo.putArray("dataDisks");
+      l.dataDiskMiB().forEach(mib -> disks.addObject().put("sizeMiB", mib));
+    }
     if (v.stats() != null) {
       o.putObject("stats")
           .put("cpuMicros", v.stats().cpuMicros())

@@ -199,6 +199,19 @@ public final class SupervisorConfig {
       throw new ConfigException(
           where("monitor.listen") + ": /monitor/listen must be 127.0.0.1:PORT, [::1]:PORT or an absolute socket path (only loopback is allowed), got '" + listen + "'");
     }
+    try {
+      io.stockade.policy.CpuList.parse(string("defaults.cpus"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where("defaults.cpus") + ": /defaults/cpus: " + e.getMessage());
+    }
+    long netBytes = integer("defaults.netBytesPerSec");
+    if (netBytes != 0 && (netBytes < 1000 || netBytes > 100_000_000_000L)) {
+      throw new ConfigException(where("defaults.netBytesPerSec") + ": /defaults/netBytesPerSec must be 0 (none) or from 1000 to "
+          + "100000000000, got " + netBytes);
+    }
+    if (integer("defaults.netPacketsPerSec") > 100_000_000L) {
+      throw new ConfigException(where("defaults.netPacketsPerSec") + ": /defaults/netPacketsPerSec must be at most 100000000");
+    }
     if (integer("uidRange.first") < 1000 || integer("uidRange.count") < 1) {
       throw new ConfigException(where("uidRange.first") + ": /uidRange must start at 1000 or above and hold at least one uid");
     }

@@ -2,6 +2,8 @@ package io.stockade.supervisor.lifecycle;
 
 import io.stockade.images.ImageException;
 import io.stockade.policy.Authorizer;
+import io.stockade.policy.CpuList;
+import io.stockade.policy.RateLimit;
 import io.stockade.policy.PolicyDeniedException;
 import io.stockade.policy.QuotaExceededException;
 import io.stockade.policy.Subject;
@@ -46,11 +48,7 @@ final class Admission {
     Owner owner = new Owner(caller.uid(), caller.gid(), caller.userName());
     synchronized (registry.ownerLock(caller.uid())) {
       authorise(caller, spec, null);
-      // The grant's I/O cap is also the limit of a request that set none (docs/policy.md).
-      SandboxSpec asked = spec;
-      spec = policy.get().grantFor(caller)
-          .map(g -> asked.withIo(g.ioLimit(asked.ioReadBytesPerSec()), g.ioLimit(asked.ioWriteBytesPerSec())))
-          .orElse(spec);
+      spec = effective(caller, spec);
       String id = Ids.newId(registry.sandboxes.keySet());
       if (spec.name().isEmpty()) {
         spec = spec.withName(id);
@@ -79,6 +77,28 @@ final class Admission {
         throw LifecycleException.internal("cannot prepare sandbox " + id + ": " + e, e);
       }
     }
+  }
+
+  /**
+   * What the sandbox really gets where the request left a limit open: the grant's cap or CPUs
+   * first (docs/policy.md), then the server's defaults. They are fixed here, so Get shows what
+   * the sandbox really has and a restart or a changed default does not change it.
+   */
+  private SandboxSpec effective(Subject caller, SandboxSpec asked) {
+    java.util.Optional<io.stockade.policy.Grant> grant = policy.get().grantFor(caller);
+    long read = grant.map(g -> g.ioLimit(asked.ioReadBytesPerSec())).orElse(asked.ioReadBytesPerSec());
+    long write = grant.map(g -> g.ioLimit(asked.ioWriteBytesPerSec())).orElse(asked.ioWriteBytesPerSec());
+    SandboxSpec spec = asked.withIo(read > 0 ? read : settings.defaultIoReadBytesPerSec(),
+        write > 0 ? write : settings.defaultIoWriteBytesPerSec());
+    CpuList cpus = grant.map(g -> g.cpusFor(asked.cpuList())).orElse(asked.cpuList());
+    if (cpus.isEmpty()) {
+      cpus = settings.defaultCpus();
+    }
+    RateLimit rate = RateLimit.NONE;
+    if (asked.network()) {
+      rate = grant.map(g -> g.netRateFor(asked.netRate())).orElse(asked.netRate()).orElse(settings.defaultNetRate());
+    }
+    return spec.withPlacement(cpus, rate);
   }
 
   private void undo(Sandbox sb) {

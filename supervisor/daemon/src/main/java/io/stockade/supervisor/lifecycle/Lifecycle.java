@@ -236,7 +236,7 @@ public final class Lifecycle implements AutoCloseable {
       admission.authorise(caller, next, sb.id);
       if (sb.network().isPresent()) {
         try {
-          network.updateEgress(sb.id, new EgressSpec(next.egress(), next.dnsNames()));
+          network.updateEgress(sb.id, new EgressSpec(next.egress(), next.dnsNames(), next.netRate()));
         } catch (NetworkException e) {
           throw LifecycleException.internal("egress update of " + sb.id + " failed (old rules stay): " + e.getMessage(), e);
         }

@@ -1,5 +1,7 @@
 package io.stockade.supervisor.lifecycle;
 
+import io.stockade.policy.CpuList;
+import io.stockade.policy.RateLimit;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -22,6 +24,9 @@ import java.time.Duration;
  * @param defaultIoReadBytesPerSec read bandwidth limit when neither request nor grant sets one;
  *     0 = unlimited
  * @param defaultIoWriteBytesPerSec likewise for writes
+ * @param defaultCpus CPUs a sandbox is pinned to when neither its request nor its grant names any;
+ *     {@link CpuList#NONE}: not pinned
+ * @param defaultNetRate network rate limit where neither request nor grant sets one
  */
 public record LifecycleSettings(
     Path sandboxesDir,
@@ -37,7 +42,24 @@ public record LifecycleSettings(
     Duration termStop,
     long defaultPids,
     long defaultIoReadBytesPerSec,
-    long defaultIoWriteBytesPerSec) {
+    long defaultIoWriteBytesPerSec,
+    CpuList defaultCpus,
+    RateLimit defaultNetRate) {
+
+  public LifecycleSettings {
+    java.util.Objects.requireNonNull(defaultCpus, "defaultCpus");
+    java.util.Objects.requireNonNull(defaultNetRate, "defaultNetRate");
+  }
+
+  /** Settings that pin nothing and limit no network rate by default. */
+  public LifecycleSettings(Path sandboxesDir, Path snapshotsDir, int defaultVcpus, long defaultMemoryMiB,
+      String defaultImage, int defaultReadyTimeoutSeconds, int consoleLines, int uidFirst, int uidCount,
+      Duration gracefulStop, Duration termStop, long defaultPids, long defaultIoReadBytesPerSec,
+      long defaultIoWriteBytesPerSec) {
+    this(sandboxesDir, snapshotsDir, defaultVcpus, defaultMemoryMiB, defaultImage, defaultReadyTimeoutSeconds,
+        consoleLines, uidFirst, uidCount, gracefulStop, termStop, defaultPids, defaultIoReadBytesPerSec,
+        defaultIoWriteBytesPerSec, CpuList.NONE, RateLimit.NONE);
+  }
 
   /** Settings with the drivers' pids limits and no I/O limits by default. */
   public LifecycleSettings(Path sandboxesDir, Path snapshotsDir, int defaultVcpus, long defaultMemoryMiB,

@@ -1,6 +1,7 @@
 package io.stockade.supervisor.lifecycle;
 
 import io.stockade.policy.Authorizer;
+import io.stockade.policy.CpuList;
 import io.stockade.policy.EgressRule;
 import io.stockade.policy.IntentSyntax;
 import io.stockade.policy.InvalidIntentException;
@@ -10,6 +11,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** Validates create requests and applies the configured defaults. */
@@ -22,10 +24,16 @@ final class Requests {
 
   private final LifecycleSettings settings;
   private final Set<VmmKind> kinds;
+  private final Supplier<CpuList> hostCpus;
 
   Requests(LifecycleSettings settings, Set<VmmKind> kinds) {
+    this(settings, kinds, HostCpus::usable);
+  }
+
+  Requests(LifecycleSettings settings, Set<VmmKind> kinds, Supplier<CpuList> hostCpus) {
     this.settings = settings;
     this.kinds = kinds;
+    this.hostCpus = hostCpus;
   }
 
   SandboxSpec validate(SandboxSpec r) throws LifecycleException {
@@ -88,14 +96,38 @@ final class Requests {
       throw LifecycleException.unsupported("data disks are attached only by the qemu kind, not by "
           + kind.wireName() + ": use kind qemu, or leave dataDisks out");
     }
+    CpuList cpus = cpus(r.cpus());
+    if (!r.network() && (r.netBytesPerSec() > 0 || r.netPacketsPerSec() > 0)) {
+      throw LifecycleException.invalidParameter("spec.network", "network rate limits need network=true");
+    }
     SandboxSpec spec = new SandboxSpec(kind.wireName(), r.name(), image, command, vcpus, mem, r.egress(), r.dnsNames(),
-        r.network(), ready, r.dataDiskMiB(), r.pids(), r.ioReadBytesPerSec(), r.ioWriteBytesPerSec());
+        r.network(), ready, r.dataDiskMiB(), r.pids(), r.ioReadBytesPerSec(), r.ioWriteBytesPerSec(), cpus.toString(),
+        r.netBytesPerSec(), r.netPacketsPerSec());
     try {
       IntentSyntax.check(intent(spec));
     } catch (InvalidIntentException e) {
       throw LifecycleException.invalidParameter("spec." + e.parameter(), e.getMessage());
     }
     return spec;
+  }
+
+  /**
+   * The request's CPU list, canonical; refused when malformed or when it names a CPU this
+   * supervisor may not run on itself (the jail could not give it: refuse now, not at Start).
+   */
+  private CpuList cpus(String text) throws LifecycleException {
+    CpuList cpus;
+    try {
+      cpus = CpuList.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw LifecycleException.invalidParameter("spec.cpus", e.getMessage());
+    }
+    CpuList usable = hostCpus.get();
+    if (!usable.isEmpty() && !usable.containsAll(cpus)) {
+      throw LifecycleException.invalidParameter("spec.cpus", "CPUs " + cpus.minus(usable)
+          + " are not available on this host (the supervisor may use " + usable + ")");
+    }
+    return cpus;
   }
 
   static void checkEgress(String where, EgressRule e) throws LifecycleException {
@@ -141,6 +173,6 @@ final class Requests {
 
   static Authorizer.CreateIntent intent(SandboxSpec s) {
     return new Authorizer.CreateIntent(s.kind(), s.image(), s.command(), s.vcpus(), s.memoryMiB(), s.egress(), s.dnsNames(),
-        s.dataDiskMiB(), s.pids(), s.ioReadBytesPerSec(), s.ioWriteBytesPerSec());
+        s.dataDiskMiB(), s.pids(), s.ioReadBytesPerSec(), s.ioWriteBytesPerSec(), s.cpuList(), s.netRate());
   }
 }

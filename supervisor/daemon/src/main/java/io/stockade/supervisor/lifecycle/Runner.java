@@ -100,7 +100,7 @@ final class Runner {
         throw new NetworkException("reserve_uid", "sandbox " + sb.id + ": cannot lease its uid for the TAP owner: " + e.getMessage(), e);
       }
       sb.jailUid(uid);
-      sb.network(network.attach(sb.id, uid, uid, new EgressSpec(spec.egress(), spec.dnsNames())));
+      sb.network(network.attach(sb.id, uid, uid, new EgressSpec(spec.egress(), spec.dnsNames(), spec.netRate())));
     }
   }
 
@@ -170,7 +170,8 @@ final class Runner {
                   dataDisks,
                   spec.pids() > 0 ? spec.pids() : settings.defaultPids(),
                   spec.ioReadBytesPerSec() > 0 ? spec.ioReadBytesPerSec() : settings.defaultIoReadBytesPerSec(),
-                  spec.ioWriteBytesPerSec() > 0 ? spec.ioWriteBytesPerSec() : settings.defaultIoWriteBytesPerSec()));
+                  spec.ioWriteBytesPerSec() > 0 ? spec.ioWriteBytesPerSec() : settings.defaultIoWriteBytesPerSec(),
+                  spec.cpuList()));
     } catch (VmmException e) {
       throw failLaunch(sb, step, e.getMessage(), e.consoleTail(), e, t0);
     } catch (NetworkException | ImageException e) {

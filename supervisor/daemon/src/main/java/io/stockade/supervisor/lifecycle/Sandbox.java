@@ -83,7 +83,9 @@ final class Sandbox {
         id, spec.name(), spec.kind(), owner.uid(), state(), reason(),
         exit == null || exit.status() < 0 ? null : exit.status(),
         spec.image().isEmpty() ? null : spec.image(), spec.vcpus(), spec.memoryMiB(), spec.egress(),
-        spec.dnsNames(), createdAt, startedAt(), stoppedAt(), networkRecord(), stats);
+        spec.dnsNames(), createdAt, startedAt(), stoppedAt(), networkRecord(), stats,
+        new SandboxView.Limits(spec.pids(), spec.ioReadBytesPerSec(), spec.ioWriteBytesPerSec(), spec.cpus(),
+            spec.netBytesPerSec(), spec.netPacketsPerSec(), spec.dataDiskMiB()));
   }
 
   synchronized PersistedSandbox persisted() {

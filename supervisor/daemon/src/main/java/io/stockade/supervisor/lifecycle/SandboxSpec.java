@@ -1,7 +1,9 @@
 package io.stockade.supervisor.lifecycle;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import io.stockade.policy.CpuList;
 import io.stockade.policy.EgressRule;
+import io.stockade.policy.RateLimit;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,6 +27,11 @@ import java.util.Objects;
  * @param ioReadBytesPerSec the read bandwidth limit (after the grant's cap filled in a missing
  *     one); 0 = {@code defaults.ioReadBytesPerSec} at launch
  * @param ioWriteBytesPerSec likewise for writes
+ * @param cpus host CPUs it is pinned to, canonical list ("0-3,6"); after admission the grant's or
+ *     {@code defaults.cpus} filled in a request that named none; "" = not pinned
+ * @param netBytesPerSec network rate limit, bytes/s each direction (after admission: with the
+ *     grant's cap or {@code defaults.netBytesPerSec} filled in); 0 = none
+ * @param netPacketsPerSec likewise in packets/s
  */
 public record SandboxSpec(
     String kind,
@@ -40,10 +47,15 @@ public record SandboxSpec(
     List<Long> dataDiskMiB,
     long pids,
     long ioReadBytesPerSec,
-    long ioWriteBytesPerSec) {
+    long ioWriteBytesPerSec,
+    String cpus,
+    long netBytesPerSec,
+    long netPacketsPerSec) {
 
   @JsonCreator
   public SandboxSpec {
+    // State files written before CPU pinning have no cpus: not pinned.
+    cpus = cpus == null ? "" : cpus;
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(name, "name");
     image = image == null ? "" : image;
@@ -51,6 +63,15 @@ public record SandboxSpec(
     egress = egress == null ? List.of() : List.copyOf(egress);
     dnsNames = dnsNames == null ? List.of() : List.copyOf(dnsNames);
     dataDiskMiB = dataDiskMiB == null ? List.of() : List.copyOf(dataDiskMiB);
+  }
+
+  /** A spec without CPU pinning or network rate limits. */
+  public SandboxSpec(String kind, String name, String image, List<String> command, int vcpus,
+      long memoryMiB, List<EgressRule> egress, List<String> dnsNames, boolean network,
+      int readyTimeoutSeconds, List<Long> dataDiskMiB, long pids, long ioReadBytesPerSec,
+      long ioWriteBytesPerSec) {
+    this(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDiskMiB, pids, ioReadBytesPerSec, ioWriteBytesPerSec, "", 0, 0);
   }
 
   /** A spec without pids or I/O limits. */
@@ -72,17 +93,33 @@ public record SandboxSpec(
   SandboxSpec withEgress(List<EgressRule> newEgress, List<String> newDnsNames) {
     return new SandboxSpec(
         kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, network, readyTimeoutSeconds, dataDiskMiB,
-        pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+        pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
   }
 
   SandboxSpec withIo(long read, long write) {
     return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
-        readyTimeoutSeconds, dataDiskMiB, pids, read, write);
+        readyTimeoutSeconds, dataDiskMiB, pids, read, write, cpus, netBytesPerSec, netPacketsPerSec);
+  }
+
+  SandboxSpec withPlacement(CpuList newCpus, RateLimit newNetRate) {
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDiskMiB, pids, ioReadBytesPerSec, ioWriteBytesPerSec, newCpus.toString(),
+        newNetRate.bytesPerSecond(), newNetRate.packetsPerSecond());
+  }
+
+  /** The CPUs it is pinned to ({@link CpuList#NONE}: not pinned). */
+  CpuList cpuList() {
+    return CpuList.parse(cpus);
+  }
+
+  /** Its network rate limit. */
+  RateLimit netRate() {
+    return new RateLimit(netBytesPerSec, netPacketsPerSec);
   }
 
   SandboxSpec withName(String newName) {
     return new SandboxSpec(
         kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDiskMiB,
-        pids, ioReadBytesPerSec, ioWriteBytesPerSec);
+        pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
   }
 }

@@ -9,6 +9,7 @@ import java.util.List;
  * @param exitStatus null while it never ended
  * @param network null without a network
  * @param stats null unless asked for (Get) and running
+ * @param limits the limits it has (after policy and defaults filled in the request's gaps)
  */
 public record SandboxView(
     String id,
@@ -27,8 +28,13 @@ public record SandboxView(
     String startedAt,
     String stoppedAt,
     PersistedSandbox.NetworkRecord network,
-    Stats stats) {
+    Stats stats,
+    Limits limits) {
 
   /** Resource use so far; -1 where unknown. */
   public record Stats(long cpuMicros, long memoryBytes, long txBytes, long rxBytes) {}
+
+  /** See the protocol's SandboxLimits; pids 0 = the driver's default, cpus "" = not pinned. */
+  public record Limits(long pids, long ioReadBytesPerSec, long ioWriteBytesPerSec, String cpus,
+      long netBytesPerSec, long netPacketsPerSec, List<Long> dataDiskMiB) {}
 }

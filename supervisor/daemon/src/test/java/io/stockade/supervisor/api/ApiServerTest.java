@@ -204,6 +204,25 @@ class ApiServerTest {
   }
 
   @Test
+  void cpusAndNetworkRatesAreParsedStrictly() throws Exception {
+    String pre = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"],";
+    int held = lc.list(Fixtures.user(alice.uid())).size();
+    List<JsonNode> r = Varlink.asUser(alice, socket,
+        call("Create", pre + "\"cpus\":7}}"),
+        call("Create", pre + "\"cpus\":\"0;reboot\"}}"),
+        call("Create", pre + "\"cpus\":\"9000\"}}"),
+        call("Create", pre + "\"netBytesPerSec\":-1}}"),
+        call("Create", pre + "\"netPacketsPerSec\":100000001}}"),
+        call("Create", pre + "\"network\":true,\"netBytesPerSec\":10}}"));
+    assertThat(r).allSatisfy(n -> assertThat(n.path("error").asText()).as(n.toString())
+        .isEqualTo("org.varlink.service.InvalidParameter"));
+    assertThat(r.stream().map(n -> n.path("parameters").path("parameter").asText()).toList())
+        .containsExactly("spec.cpus", "spec.cpus", "spec.cpus", "spec.netBytesPerSec", "spec.netPacketsPerSec",
+            "spec.netBytesPerSec");
+    assertThat(lc.list(Fixtures.user(alice.uid()))).hasSize(held);
+  }
+
+  @Test
   void quotaAndPolicyHold() throws Exception {
     String spec = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"]}}";
     List<JsonNode> r = Varlink.asUser(bob, socket,

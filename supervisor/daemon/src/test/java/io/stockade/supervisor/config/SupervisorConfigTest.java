@@ -74,5 +74,11 @@ class SupervisorConfigTest {
         .hasMessageContaining("unknown config key 'nope'");
     assertThatThrownBy(() -> SupervisorConfig.load(dir.resolve("missing.json"), Map.of(), Map.of()))
         .hasMessageContaining("missing.json").hasMessageContaining("no such file");
+    assertThatThrownBy(() -> SupervisorConfig.load(write("{\"defaults\": {\"cpus\": \"2-\"}}"), Map.of(), Map.of()))
+        .hasMessageContaining("/defaults/cpus").hasMessageContaining("not a CPU number");
+    assertThatThrownBy(() -> SupervisorConfig.load(write("{\"defaults\": {\"netBytesPerSec\": 10}}"), Map.of(), Map.of()))
+        .hasMessageContaining("/defaults/netBytesPerSec").hasMessageContaining("from 1000");
+    assertThatThrownBy(() -> SupervisorConfig.load(write("{\"defaults\": {\"pids\": -3}}"), Map.of(), Map.of()))
+        .hasMessageContaining("/defaults/pids").hasMessageContaining("non-negative");
   }
 }

@@ -186,6 +186,33 @@ class RateLimitTest {
     }
   }
 
+  @Test
+  void aTableFromBeforeRateLimitsGetsThemOnTheNextUpdate() throws Exception {
+    SandboxNetwork n = manager.attach("sb-1", 4242, 4242, udpAndTcp(RateLimit.NONE));
+    // The forward chain as it was before rate limits: replies accepted there, no ingress chain.
+    String net = "--net=" + n.netnsPath();
+    String old = String.join("\n",
+        "flush chain inet stockade forward",
+        "delete chain inet stockade ingress",
+        "add rule inet stockade forward meta nfproto ipv6 drop",
+        "add rule inet stockade forward iifname \"tap0\" oifname \"up0\" jump egress",
+        "add rule inet stockade forward iifname \"up0\" oifname \"tap0\""
+            + " ct state established,related counter name \"rx\" accept", "");
+    Path script = Files.createTempFile(bed.prefix + "-old", ".nft");
+    try {
+      Files.writeString(script, old);
+      TestBed.sh("nsenter", net, "nft", "-f", script.toString());
+    } finally {
+      Files.delete(script);
+    }
+    assertThat(TestBed.sh("nsenter", net, "nft", "list", "chains")).doesNotContain("ingress");
+
+    RateLimit rate = new RateLimit(20_000, 200);
+    manager.updateEgress("sb-1", udpAndTcp(rate)); // verifies its read-back, or throws
+    assertThat(TestBed.sh("nsenter", net, "nft", "list", "chain", "inet", "stockade", "ingress"))
+        .contains("limit rate over 200/second burst 200 packets drop");
+  }
+
   private static String handle(String net, String chain, String containing) throws Exception {
     return TestBed.sh("nsenter", net, "nft", "-a", "list", "chain", "inet", "stockade", chain)
         .lines().filter(l -> l.contains(containing)).findFirst()

@@ -1,6 +1,7 @@
 package io.stockade.bench.net;
 
 import io.stockade.policy.EgressRule;
+import io.stockade.policy.RateLimit;
 import io.stockade.supervisor.net.EgressSpec;
 import io.stockade.supervisor.net.LinuxNetworkManager;
 import io.stockade.supervisor.net.NetConfig;
@@ -28,6 +29,9 @@ public final class NetworkSetupBench {
       new EgressRule("0.0.0.0/0", "tcp", 443, 443),
       new EgressRule("198.51.100.0/24", "tcp", 80, 90),
       new EgressRule("10.20.0.0/16", "udp", 5000, 5001)), List.of());
+  /** The same with both rate limits set: four more rules (two per direction). */
+  private static final EgressSpec LIMITED =
+      new EgressSpec(SPEC.rules(), List.of(), new RateLimit(1_250_000, 10_000));
 
   private NetworkSetupBench() {}
 
@@ -46,13 +50,17 @@ public final class NetworkSetupBench {
       System.out.println("-- manager, no spare slots (everything built on attach)");
       try (LinuxNetworkManager m = LinuxNetworkManager.create(config.withPoolSize(0))) {
         for (int n : tiers(max)) {
-          runManager(m, n, false);
+          runManager(m, n, false, SPEC, "");
+        }
+        System.out.println("-- the same with rate limits (1.25 MB/s and 10k packets/s each way)");
+        for (int n : tiers(Math.min(max, 100))) {
+          runManager(m, n, false, LIMITED, "limited ");
         }
       }
       System.out.println("-- manager, 8 spare slots, attach arriving when a spare is ready");
       try (LinuxNetworkManager m = LinuxNetworkManager.create(config.withPoolSize(8))) {
         for (int n : tiers(max)) {
-          runManager(m, n, true);
+          runManager(m, n, true, SPEC, "");
         }
       }
       flatness(config, max);
@@ -69,18 +77,18 @@ public final class NetworkSetupBench {
     return java.util.stream.IntStream.of(1, 100, max).filter(n -> n <= max).distinct().toArray();
   }
 
-  private static void runManager(LinuxNetworkManager m, int n, boolean waitForSpare)
-      throws Exception {
+  private static void runManager(LinuxNetworkManager m, int n, boolean waitForSpare,
+      EgressSpec spec, String label) throws Exception {
     double[] setup = new double[n];
     for (int i = 0; i < n; i++) {
       while (waitForSpare && m.spareSlots() == 0) {
         Thread.sleep(5);
       }
       long t0 = System.nanoTime();
-      m.attach("bench-" + i, 4242, 4242, SPEC);
+      m.attach("bench-" + i, 4242, 4242, spec);
       setup[i] = ms(t0);
     }
-    print(n, "manager attach", setup);
+    print(n, label + "manager attach", setup);
     if (n >= 100) {
       print(n, "  first 50 attaches", Arrays.copyOfRange(setup, 0, 50));
       print(n, "  last 50 attaches", Arrays.copyOfRange(setup, n - 50, n));
@@ -101,7 +109,7 @@ public final class NetworkSetupBench {
     }
     long t0 = System.nanoTime();
     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
-    print(n, "manager detach (sync)", sync);
+    print(n, label + "manager detach (sync)", sync);
     if (async.length > 0) {
       print(n, "manager detachAsync call", async);
       System.out.printf("%10d   async teardown drain       %.0f ms total%n", n, ms(t0));

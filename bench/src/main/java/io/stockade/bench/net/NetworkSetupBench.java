@@ -50,20 +50,17 @@ public final class NetworkSetupBench {
       System.out.println("-- manager, no spare slots (everything built on attach)");
       try (LinuxNetworkManager m = LinuxNetworkManager.create(config.withPoolSize(0))) {
         for (int n : tiers(max)) {
-          runManager(m, n, false, SPEC, "");
-        }
-        System.out.println("-- the same with rate limits (1.25 MB/s and 10k packets/s each way)");
-        for (int n : tiers(Math.min(max, 100))) {
-          runManager(m, n, false, LIMITED, "limited ");
+          runManager(m, n, false);
         }
       }
       System.out.println("-- manager, 8 spare slots, attach arriving when a spare is ready");
       try (LinuxNetworkManager m = LinuxNetworkManager.create(config.withPoolSize(8))) {
         for (int n : tiers(max)) {
-          runManager(m, n, true, SPEC, "");
+          runManager(m, n, true);
         }
       }
       flatness(config, max);
+      rateLimitCost(config);
       System.out.println("-- by hand, one ip/nft command per step");
       for (int n : tiers(max)) {
         runByHand(n);
@@ -77,18 +74,18 @@ public final class NetworkSetupBench {
     return java.util.stream.IntStream.of(1, 100, max).filter(n -> n <= max).distinct().toArray();
   }
 
-  private static void runManager(LinuxNetworkManager m, int n, boolean waitForSpare,
-      EgressSpec spec, String label) throws Exception {
+  private static void runManager(LinuxNetworkManager m, int n, boolean waitForSpare)
+      throws Exception {
     double[] setup = new double[n];
     for (int i = 0; i < n; i++) {
       while (waitForSpare && m.spareSlots() == 0) {
         Thread.sleep(5);
       }
       long t0 = System.nanoTime();
-      m.attach("bench-" + i, 4242, 4242, spec);
+      m.attach("bench-" + i, 4242, 4242, SPEC);
       setup[i] = ms(t0);
     }
-    print(n, label + "manager attach", setup);
+    print(n, "manager attach", setup);
     if (n >= 100) {
       print(n, "  first 50 attaches", Arrays.copyOfRange(setup, 0, 50));
       print(n, "  last 50 attaches", Arrays.copyOfRange(setup, n - 50, n));
@@ -109,7 +106,7 @@ public final class NetworkSetupBench {
     }
     long t0 = System.nanoTime();
     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
-    print(n, label + "manager detach (sync)", sync);
+    print(n, "manager detach (sync)", sync);
     if (async.length > 0) {
       print(n, "manager detachAsync call", async);
       System.out.printf("%10d   async teardown drain       %.0f ms total%n", n, ms(t0));
@@ -164,12 +161,39 @@ public final class NetworkSetupBench {
     }
   }
 
+  /**
+   * Attach with and without rate limits, alternating (spare slots ready) so that both see the
+   * same load: the limits add four rules to the batch and to the read-back.
+   */
+  private static void rateLimitCost(NetConfig base) throws Exception {
+    try (LinuxNetworkManager m = LinuxNetworkManager.create(base.withPoolSize(4))) {
+      int cycles = 100;
+      double[] plain = new double[cycles];
+      double[] limited = new double[cycles];
+      for (int i = 0; i < cycles; i++) {
+        plain[i] = timedCycle(m, "plain-" + i, SPEC);
+        limited[i] = timedCycle(m, "limited-" + i, LIMITED);
+      }
+      System.out.println("-- rate limits, alternating attaches (spare slots ready)");
+      print(1, "attach, no rate limit", plain);
+      print(1, "attach, bytes+packets", limited);
+      Arrays.sort(plain);
+      Arrays.sort(limited);
+      System.out.printf("             ratio of medians %.2f%n", pct(limited, 50) / pct(plain, 50));
+    }
+  }
+
   private static double timedCycle(LinuxNetworkManager m, String id) throws Exception {
+    return timedCycle(m, id, SPEC);
+  }
+
+  private static double timedCycle(LinuxNetworkManager m, String id, EgressSpec spec)
+      throws Exception {
     while (m.spareSlots() == 0) {
       Thread.sleep(2);
     }
     long t0 = System.nanoTime();
-    m.attach(id, 4242, 4242, SPEC);
+    m.attach(id, 4242, 4242, spec);
     double ms = ms(t0);
     m.detachAsync(id).get(1, TimeUnit.MINUTES);
     return ms;

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * UDP floods between a test's namespaces, with real sockets: a socket keeps the namespace it was
+ * UDP floods and a TCP stream between a test's namespaces, with real sockets: a socket keeps the namespace it was
  * created in, so each is opened on a thread that briefly joins that namespace and then used from
  * any thread.
  */
@@ -80,6 +80,61 @@ final class Flood {
       }
     }
     return sent;
+  }
+
+  /**
+   * A TCP download: a server on port 80 in {@code serverNs} streams to {@code guest} for
+   * {@code seconds}; returns bytes received in total and in the last second (the steady rate,
+   * after a rate limit's bucket has drained).
+   */
+  static long[] tcpDownload(String serverNs, String server, String guest, int seconds)
+      throws Exception {
+    try (var listener = in(serverNs, () -> java.nio.channels.ServerSocketChannel.open()
+        .bind(new java.net.InetSocketAddress(server, 80)))) {
+      Thread writer = new Thread(() -> {
+        try (var conn = listener.accept()) {
+          java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(65536);
+          while (true) {
+            b.clear();
+            conn.write(b);
+          }
+        } catch (java.io.IOException e) {
+          // the guest closed: done
+        }
+      }, "tcp-writer");
+      writer.setDaemon(true);
+      writer.start();
+      try (var client = in(guest, () -> java.nio.channels.SocketChannel.open(
+          new java.net.InetSocketAddress(server, 80)))) {
+        client.configureBlocking(false);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 20);
+        long total = 0;
+        long beforeLast = 0;
+        long start = System.nanoTime();
+        long end = start + seconds * 1_000_000_000L;
+        boolean marked = false;
+        for (long now = start; now < end; now = System.nanoTime()) {
+          if (!marked && now > end - 1_000_000_000L) {
+            beforeLast = total;
+            marked = true;
+          }
+          b.clear();
+          int n = client.read(b);
+          if (n < 0) {
+            break;
+          }
+          total += n;
+          if (n == 0) {
+            Thread.sleep(1);
+          }
+        }
+        System.out.printf("TCP download for %d s: %d bytes, %d in the last second%n", seconds,
+            total, total - beforeLast);
+        return new long[] {total, total - beforeLast};
+      } finally {
+        writer.interrupt();
+      }
+    }
   }
 
   /** Counts what arrives on {@code c} until {@link Receiver#stop}. */

@@ -127,69 +127,16 @@ class RateLimitTest {
     assertThat(got).isPositive().isLessThan(80_000);
   }
 
-  /**
-   * A TCP download: the server streams to the guest for {@code seconds}; returns bytes received
-   * in total and in the last second (the steady rate, after the bucket has drained).
-   */
-  private long[] tcpDownload(String guest, int seconds) throws Exception {
-    try (var server = Flood.in(bed.inetNs, () -> java.nio.channels.ServerSocketChannel.open()
-        .bind(new java.net.InetSocketAddress(SERVER, 80)))) {
-      Thread writer = new Thread(() -> {
-        try (var conn = server.accept()) {
-          java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(65536);
-          while (true) {
-            b.clear();
-            conn.write(b);
-          }
-        } catch (java.io.IOException e) {
-          // the guest closed: done
-        }
-      }, "tcp-writer");
-      writer.setDaemon(true);
-      writer.start();
-      try (var client = Flood.in(guest, () -> java.nio.channels.SocketChannel.open(
-          new java.net.InetSocketAddress(SERVER, 80)))) {
-        client.configureBlocking(false);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 20);
-        long total = 0;
-        long beforeLast = 0;
-        long start = System.nanoTime();
-        long end = start + seconds * 1_000_000_000L;
-        boolean marked = false;
-        for (long now = start; now < end; now = System.nanoTime()) {
-          if (!marked && now > end - 1_000_000_000L) {
-            beforeLast = total;
-            marked = true;
-          }
-          b.clear();
-          int n = client.read(b);
-          if (n < 0) {
-            break;
-          }
-          total += n;
-          if (n == 0) {
-            Thread.sleep(1);
-          }
-        }
-        System.out.printf("TCP download for %d s: %d bytes, %d in the last second%n", seconds,
-            total, total - beforeLast);
-        return new long[] {total, total - beforeLast};
-      } finally {
-        writer.interrupt();
-      }
-    }
-  }
-
   @Test
   void aTcpDownloadIsHeldToTheIngressLimit() throws Exception {
     String limited = bed.plugGuest(manager.attach("sb-1", 4242, 4242,
         udpAndTcp(new RateLimit(200_000, 0))));
-    long[] slow = tcpDownload(limited, 3);
+    long[] slow = Flood.tcpDownload(bed.inetNs, SERVER, limited, 3);
     // bucket 400 kB + 3 s at 200 kB/s; TCP backs off under drops, so the floor is low
     assertThat(slow[0]).isBetween(200_000L, 1_500_000L);
     assertThat(slow[1]).as("the last second").isLessThan(500_000L);
     manager.updateEgress("sb-1", udpAndTcp(RateLimit.NONE));
-    long[] fast = tcpDownload(limited, 1);
+    long[] fast = Flood.tcpDownload(bed.inetNs, SERVER, limited, 1);
     assertThat(fast[0]).as("the same download without a limit").isGreaterThan(10 * slow[0]);
   }
 

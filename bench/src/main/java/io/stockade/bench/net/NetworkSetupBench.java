@@ -1,6 +1,7 @@
 package io.stockade.bench.net;
 
 import io.stockade.policy.EgressRule;
+import io.stockade.policy.RateLimit;
 import io.stockade.supervisor.net.EgressSpec;
 import io.stockade.supervisor.net.LinuxNetworkManager;
 import io.stockade.supervisor.net.NetConfig;
@@ -28,6 +29,9 @@ public final class NetworkSetupBench {
       new EgressRule("0.0.0.0/0", "tcp", 443, 443),
       new EgressRule("198.51.100.0/24", "tcp", 80, 90),
       new EgressRule("10.20.0.0/16", "udp", 5000, 5001)), List.of());
+  /** The same with both rate limits set: four more rules (two per direction). */
+  private static final EgressSpec LIMITED =
+      new EgressSpec(SPEC.rules(), List.of(), new RateLimit(1_250_000, 10_000));
 
   private NetworkSetupBench() {}
 
@@ -56,6 +60,7 @@ public final class NetworkSetupBench {
         }
       }
       flatness(config, max);
+      rateLimitCost(config);
       System.out.println("-- by hand, one ip/nft command per step");
       for (int n : tiers(max)) {
         runByHand(n);
@@ -156,12 +161,39 @@ public final class NetworkSetupBench {
     }
   }
 
+  /**
+   * Attach with and without rate limits, alternating (spare slots ready) so that both see the
+   * same load: the limits add four rules to the batch and to the read-back.
+   */
+  private static void rateLimitCost(NetConfig base) throws Exception {
+    try (LinuxNetworkManager m = LinuxNetworkManager.create(base.withPoolSize(4))) {
+      int cycles = 100;
+      double[] plain = new double[cycles];
+      double[] limited = new double[cycles];
+      for (int i = 0; i < cycles; i++) {
+        plain[i] = timedCycle(m, "plain-" + i, SPEC);
+        limited[i] = timedCycle(m, "limited-" + i, LIMITED);
+      }
+      System.out.println("-- rate limits, alternating attaches (spare slots ready)");
+      print(1, "attach, no rate limit", plain);
+      print(1, "attach, bytes+packets", limited);
+      Arrays.sort(plain);
+      Arrays.sort(limited);
+      System.out.printf("             ratio of medians %.2f%n", pct(limited, 50) / pct(plain, 50));
+    }
+  }
+
   private static double timedCycle(LinuxNetworkManager m, String id) throws Exception {
+    return timedCycle(m, id, SPEC);
+  }
+
+  private static double timedCycle(LinuxNetworkManager m, String id, EgressSpec spec)
+      throws Exception {
     while (m.spareSlots() == 0) {
       Thread.sleep(2);
     }
     long t0 = System.nanoTime();
-    m.attach(id, 4242, 4242, SPEC);
+    m.attach(id, 4242, 4242, spec);
     double ms = ms(t0);
     m.detachAsync(id).get(1, TimeUnit.MINUTES);
     return ms;

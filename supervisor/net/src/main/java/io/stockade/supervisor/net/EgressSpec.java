@@ -12,7 +12,8 @@ import java.util.List;
  * @param dnsNames host names the guest may resolve and reach (enforcement is documented in
  *     docs/network.md)
  * @param rate limits on the sandbox's traffic, each direction on its own (bytes/s and packets/s;
- *     {@link RateLimit#NONE} for none)
+ *     {@link RateLimit#NONE} for none); a non-zero field must lie in 1500..4294967295 bytes/s and
+ *     10..10000000 packets/s (see docs/network.md, "Rate limits")
  */
 public record EgressSpec(List<EgressRule> rules, List<String> dnsNames, RateLimit rate) {
   public static final EgressSpec NONE = new EgressSpec(List.of(), List.of());

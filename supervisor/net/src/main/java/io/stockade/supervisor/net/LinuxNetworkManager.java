@@ -1,6 +1,7 @@
 package io.stockade.supervisor.net;
 
 import io.stockade.policy.EgressRule;
+import io.stockade.policy.RateLimit;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       throw new NetworkException("attach", "sandbox " + sandboxId
           + " already has a network: detach it first");
     }
+    RateRules.validate(egress.rate());
     List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
     Allowlist allow = Allowlist.of(egress.rules(), pinned);
     long[] t = new long[7];
@@ -136,7 +138,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       t[1] = System.nanoTime();
       leases.assign(slot, sandboxId);
       SandboxFirewall.Change change =
-          SandboxFirewall.swap(config, a, allow, egress.rate().bytesPerSecond());
+          SandboxFirewall.swap(config, a, allow, egress.rate());
       t[2] = System.nanoTime();
       Plumbing.Activated act = plumbing.activate(a, jailUid, jailGid, change.batch());
       try (TapProbe probe = act.probe()) {
@@ -184,7 +186,8 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       plumbing.createNamespace(a);
       plumbing.hostLinks(a);
       plumbing.sandboxLinks(a, 0, 0);
-      TableModel table = SandboxFirewall.build(config, a, Allowlist.of(List.of(), List.of()), 0);
+      TableModel table = SandboxFirewall.build(config, a, Allowlist.of(List.of(), List.of()),
+          RateLimit.NONE);
       plumbing.applySandbox(a, table.batch, "install sandbox firewall");
       verifySandbox(a, table);
     } catch (NetworkException | RuntimeException e) {
@@ -228,6 +231,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       throw new NetworkException("update egress", "sandbox " + sandboxId
           + " has no network (no lease in " + config.stateDir() + "): attach it first");
     }
+    RateRules.validate(egress.rate());
     List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
     apply(sandboxId, current.addresses(), egress, pinned);
   }
@@ -236,7 +240,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       List<EgressRule> pinned) throws NetworkException {
     Allowlist allow = Allowlist.of(egress.rules(), pinned);
     SandboxFirewall.Change change =
-        SandboxFirewall.swap(config, a, allow, egress.rate().bytesPerSecond());
+        SandboxFirewall.swap(config, a, allow, egress.rate());
     plumbing.applySandbox(a, change.batch(), "replace egress allowlist");
     verifySandbox(a, change.expected());
     live.put(id, new Live(a, egress, pinned));

@@ -11,12 +11,18 @@ public interface NetworkManager {
 
   /**
    * Builds the sandbox's namespace, TAP (owned by {@code jailUid}/{@code jailGid} so the jailed
-   * VMM can open it), veth pair, addresses and egress firewall.
+   * VMM can open it), veth pair, addresses and egress firewall with its rate limits. A rate limit
+   * outside the allowed ranges (docs/network.md) is refused first, with step {@code validate rate
+   * limit}.
    */
   SandboxNetwork attach(String sandboxId, int jailUid, int jailGid, EgressSpec egress)
       throws NetworkException;
 
-  /** Atomically replaces a running sandbox's allowlist and cuts connections it no longer allows. */
+  /**
+   * Atomically replaces a running sandbox's allowlist and rate limits (the spec's {@code rate}
+   * replaces the old one; {@code NONE} removes it) and cuts connections it no longer allows. An
+   * invalid spec changes nothing.
+   */
   void updateEgress(String sandboxId, EgressSpec egress) throws NetworkException;
 
   /** Removes everything of the sandbox's network. Idempotent. */

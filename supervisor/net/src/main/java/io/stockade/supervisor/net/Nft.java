@@ -165,13 +165,6 @@ final class Nft {
     return wrap("counter", F.textNode(name));
   }
 
-  static ObjectNode limitOverBytes(long bytesPerSecond) {
-    ObjectNode l = F.objectNode().put("rate", bytesPerSecond).put("per", "second")
-        .put("rate_unit", "bytes").put("burst", Math.max(bytesPerSecond, 65_536))
-        .put("burst_unit", "bytes").put("inv", true);
-    return wrap("limit", l);
-  }
-
   static ObjectNode verdict(String v) {
     return wrap(v, F.nullNode());
   }

@@ -14,6 +14,8 @@ import static io.stockade.supervisor.net.Nft.setRef;
 import static io.stockade.supervisor.net.Nft.str;
 import static io.stockade.supervisor.net.Nft.verdict;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stockade.policy.RateLimit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +27,8 @@ import java.util.Optional;
  * connection, is checked against the allowlist, so narrowing the sets cuts open connections at
  * once; inbound packets pass only as replies (established/related). Denied egress is rejected
  * (TCP reset / ICMP admin-prohibited) rather than dropped, so it fails fast for the guest and the
- * attach-time probe gets an answer in microseconds.
+ * attach-time probe gets an answer in microseconds. Optional rate limits ({@link RateRules}) sit
+ * at the top of the egress chain (what the guest sends) and of the ingress chain (replies to it).
  */
 final class SandboxFirewall {
   static final String TABLE = "stockade";
@@ -44,7 +47,7 @@ final class SandboxFirewall {
 
   private SandboxFirewall() {}
 
-  static TableModel build(NetConfig config, SlotAddresses a, Allowlist allow, long rate) {
+  static TableModel build(NetConfig config, SlotAddresses a, Allowlist allow, RateLimit rate) {
     TableModel t = new TableModel(FAMILY, TABLE);
     t.batch.cmd("add", "table", Nft.table(FAMILY, TABLE));
     t.batch.cmd("add", "counter", Nft.counter(FAMILY, TABLE, "tx"));
@@ -65,8 +68,8 @@ final class SandboxFirewall {
     // Jump targets must exist before the rules that jump to them.
     t.chain("egress");
     t.chain("private");
+    t.chain("ingress");
     String tap = SlotAddresses.TAP;
-    String up = SlotAddresses.SANDBOX_VETH;
     // Raw priority: spoofed frames die before conntrack ever sees them.
     t.baseChain("prerouting", "filter", "prerouting", -300, "accept");
     t.rule("prerouting", eq(meta("iifname"), str(tap)), ne(payload("ether", "saddr"),
@@ -77,17 +80,15 @@ final class SandboxFirewall {
         str(Ipv4.format(a.guest()))), verdict("drop"));
 
     t.baseChain("forward", "filter", "forward", 0, "drop");
-    t.rule("forward", eq(meta("nfproto"), str("ipv6")), verdict("drop"));
-    t.rule("forward", eq(meta("iifname"), str(tap)), eq(meta("oifname"), str(up)), jump("egress"));
-    t.rule("forward", eq(meta("iifname"), str(up)), eq(meta("oifname"), str(tap)),
-        eq(ct("state"), anonSet(str("established"), str("related"))), namedCounter("rx"),
-        verdict("accept"));
-
+    forwardRules(t);
     egressRules(config, t, rate);
+    ingressRules(t, rate);
 
     t.baseChain("input", "filter", "input", 0, "drop");
     t.rule("input", eq(meta("iifname"), str("lo")), verdict("accept"));
-    // Local output is only loopback and the reject answers sent to the guest.
+    // Local output is only loopback and the reject answers sent to the guest. Those answers are
+    // not rate limited: they are one per refused packet, and the refused packets were already
+    // counted against the guest's egress limit (over it, they are dropped and get no answer).
     t.baseChain("output", "filter", "output", 0, "drop");
     t.rule("output", eq(meta("oifname"), str("lo")), verdict("accept"));
     t.rule("output", eq(meta("oifname"), str(tap)), eq(payload("ip", "daddr"),
@@ -95,9 +96,24 @@ final class SandboxFirewall {
     return t;
   }
 
-  private static void egressRules(NetConfig config, TableModel t, long rate) {
-    if (rate > 0) {
-      t.rule("egress", Nft.limitOverBytes(rate), verdict("drop"));
+  private static void forwardRules(TableModel t) {
+    String tap = SlotAddresses.TAP;
+    String up = SlotAddresses.SANDBOX_VETH;
+    t.rule("forward", eq(meta("nfproto"), str("ipv6")), verdict("drop"));
+    t.rule("forward", eq(meta("iifname"), str(tap)), eq(meta("oifname"), str(up)), jump("egress"));
+    // Only replies reach the ingress limits: unsolicited packets cannot spend the guest's budget.
+    t.rule("forward", eq(meta("iifname"), str(up)), eq(meta("oifname"), str(tap)),
+        eq(ct("state"), anonSet(str("established"), str("related"))), jump("ingress"));
+  }
+
+  /**
+   * Everything the guest sends that the namespace would forward counts against its egress limit,
+   * allowed or not: checking the limit first means a guest flooding denied destinations spends its
+   * own budget, not the host's CPU on rejects.
+   */
+  private static void egressRules(NetConfig config, TableModel t, RateLimit rate) {
+    for (JsonNode limit : RateRules.statements(rate)) {
+      t.rule("egress", limit, verdict("drop"));
     }
     Optional<String> resolver = config.resolver();
     for (String proto : List.of("udp", "tcp")) {
@@ -111,6 +127,14 @@ final class SandboxFirewall {
     t.rule("egress", eq(payload("ip", "daddr"), setRef("rfc1918")), jump("private"));
     allowRules(t, "egress", "allow_");
     allowRules(t, "private", "priv_");
+  }
+
+  /** Replies to the guest: its ingress limits, then accepted (returning drops: forward's policy). */
+  private static void ingressRules(TableModel t, RateLimit rate) {
+    for (JsonNode limit : RateRules.statements(rate)) {
+      t.rule("ingress", limit, verdict("drop"));
+    }
+    t.rule("ingress", namedCounter("rx"), verdict("accept"));
   }
 
   private static void allowRules(TableModel t, String chain, String prefix) {
@@ -128,21 +152,26 @@ final class SandboxFirewall {
   record Change(Nft.Batch batch, TableModel expected) {}
 
   /**
-   * One transaction that replaces the allowlist sets' contents and the egress rules (the rate
-   * limit may change too): either all of it applies or none.
+   * One transaction that replaces the allowlist sets' contents, the rate limits (both directions)
+   * and the forward, egress and ingress rules: either all of it applies or none. Replacing a limit
+   * rule starts its bucket full again. The forward chain is rebuilt too, and the ingress chain
+   * added if missing, so that a table installed before rate limits existed gets them as well.
    */
-  static Change swap(NetConfig config, SlotAddresses a, Allowlist allow, long rate) {
+  static Change swap(NetConfig config, SlotAddresses a, Allowlist allow, RateLimit rate) {
     TableModel expected = build(config, a, allow, rate);
     TableModel t = new TableModel(FAMILY, TABLE);
     for (String set : Allowlist.SET_NAMES) {
       t.batch.cmd("flush", "set", Nft.chain(FAMILY, TABLE, set));
       t.addElements(t.batch, set, !set.endsWith("icmp"), allow.sets().get(set));
     }
-    for (String chain : List.of("egress", "private")) {
+    t.chain("ingress");
+    for (String chain : List.of("forward", "egress", "private", "ingress")) {
       t.batch.cmd("flush", "chain", Nft.chain(FAMILY, TABLE, chain));
       t.existingChain(chain);
     }
+    forwardRules(t);
     egressRules(config, t, rate);
+    ingressRules(t, rate);
     return new Change(t.batch, expected);
   }
 

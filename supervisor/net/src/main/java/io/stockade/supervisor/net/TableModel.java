@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * A table as we mean it to be: every chain, rule and set added through this class goes into the
  * batch and into the expectation that {@link #verify} checks the kernel's listing against (chain
- * hooks and policies, the verdict of every rule in order, and the exact contents of address sets).
+ * hooks and policies, the verdict of every rule in order with the rate limits it applies, and the
+ * exact contents of address sets).
  */
 final class TableModel {
   record ChainShape(String hook, String policy, List<String> verdicts) {}
@@ -134,16 +135,26 @@ final class TableModel {
     return problems;
   }
 
+  /**
+   * What a rule does, for comparison: its verdict, preceded by any rate limit it applies (in
+   * {@link RateRules#describe normal form}), so that a missing or changed limit is a difference.
+   */
   static String verdictOf(ArrayNode expr) {
     if (expr.isEmpty()) {
       return "none";
     }
+    StringBuilder limits = new StringBuilder();
+    for (JsonNode e : expr) {
+      if (e.has("limit")) {
+        limits.append(RateRules.describe(e.get("limit"))).append(": ");
+      }
+    }
     JsonNode last = expr.get(expr.size() - 1);
     String kind = last.fieldNames().next();
     if (kind.equals("jump") || kind.equals("goto")) {
-      return kind + ":" + last.get(kind).path("target").asText();
+      return limits + kind + ":" + last.get(kind).path("target").asText();
     }
-    return kind;
+    return limits + kind;
   }
 
   /** Reads an element in any of the forms nft prints back into numbers. */

@@ -185,20 +185,4 @@ class EgressFirewallTest {
     assertThat(bed.connects(guest, "198.51.100.1", 8081)).isFalse();
     assertThat(bed.connects(guest, "198.51.100.53", 8080)).isFalse();
   }
-
-  @Test
-  void rateLimitThrottlesEgress() throws Exception {
-    SandboxNetwork n = manager.attach("sb-1", 4242, 4242,
-        new EgressSpec(List.of(new EgressRule("198.51.100.0/24", "tcp", 80, 80)), List.of(),
-            new io.stockade.policy.RateLimit(2_000, 0)));
-    String guest = bed.plugGuest(n);
-    Path received = bed.stateDir.resolve("received");
-    bed.listen(bed.inetNs, "198.51.100.1", 80, received);
-    // 400 kB offered; the limit (2 kB/s after a 64 kB burst) lets far less through in 2 s.
-    bed.start("ip", "netns", "exec", guest, "sh", "-c",
-        "head -c 400000 /dev/zero | nc -w 5 198.51.100.1 80");
-    Thread.sleep(2000);
-    long got = Files.size(received);
-    assertThat(got).isPositive().isLessThan(150_000);
-  }
 }

@@ -169,7 +169,7 @@ class NetworkLifecycleTest {
       Plumbing p = new Plumbing(config, new Commands(config));
       SlotAddresses a = SlotAddresses.of(config, n.slot());
       TableModel expected = SandboxFirewall.build(config, a,
-          Allowlist.of(WEB.rules(), List.of()), 0);
+          Allowlist.of(WEB.rules(), List.of()), io.stockade.policy.RateLimit.NONE);
       assertThat(expected.verify(p.listSandboxTable(a))).isEmpty();
       // Someone widens the allowlist and flips a policy behind our back.
       String sbx = n.netnsPath().toString();

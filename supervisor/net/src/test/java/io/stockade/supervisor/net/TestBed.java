@@ -29,11 +29,10 @@ import java.util.concurrent.TimeUnit;
  * so the guest's packets take exactly the path a VM's would: in on "tap0", prerouting, forward.
  */
 final class TestBed implements AutoCloseable {
-  final String prefix = "stk-nt" + HexFormat.of().toHexDigits(
-      (byte) ThreadLocalRandom.current().nextInt()) + Integer.toHexString(
-      ThreadLocalRandom.current().nextInt(16));
-  final String hostNs = prefix + "-host";
-  final String inetNs = prefix + "-inet";
+  /** The bed's name prefix: its base and random hex digits, 9 characters (NetConfig's maximum). */
+  final String prefix;
+  final String hostNs;
+  final String inetNs;
   final Path stateDir;
   private final List<String> namespaces = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
@@ -47,6 +46,15 @@ final class TestBed implements AutoCloseable {
   }
 
   TestBed() throws Exception {
+    this("stk-nt");
+  }
+
+  /** A bed whose resources are named {@code <base><random hex>} (base: a test class's own). */
+  TestBed(String base) throws Exception {
+    String hex = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    prefix = base + hex.substring(0, 9 - base.length());
+    hostNs = prefix + "-host";
+    inetNs = prefix + "-inet";
     stateDir = Files.createTempDirectory(prefix + "-state");
     try {
       netns(hostNs);

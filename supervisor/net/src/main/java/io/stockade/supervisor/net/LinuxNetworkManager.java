@@ -114,7 +114,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       throw new NetworkException("attach", "sandbox " + sandboxId
           + " already has a network: detach it first");
     }
-    RateRules.validate(egress.rate());
+    RateBounds.check(egress.rate());
     List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
     Allowlist allow = Allowlist.of(egress.rules(), pinned);
     long[] t = new long[7];
@@ -231,7 +231,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       throw new NetworkException("update egress", "sandbox " + sandboxId
           + " has no network (no lease in " + config.stateDir() + "): attach it first");
     }
-    RateRules.validate(egress.rate());
+    RateBounds.check(egress.rate());
     List<EgressRule> pinned = Pins.resolve(egress.dnsNames());
     apply(sandboxId, current.addresses(), egress, pinned);
   }

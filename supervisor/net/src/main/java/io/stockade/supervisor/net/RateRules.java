@@ -17,46 +17,15 @@ import java.util.List;
  * <p>Bursts. Bytes: {@code max(rate, 64 KiB)}, so that one full GSO/TSO segment (up to 64 KiB,
  * which the forward path sees as one packet) always fits. Packets: {@code rate}, one second's
  * worth. The kernel's bucket for a byte limit holds rate + burst (nft_limit.c: tokens_max =
- * unit * (rate + burst) / rate); for a packet limit it holds burst packets.
+ * unit * (rate + burst) / rate); for a packet limit it holds burst packets. The values allowed
+ * are in {@link RateBounds}.
  */
 final class RateRules {
-  /**
-   * One full-size Ethernet frame per second. Below that a full-size packet waits more than a
-   * second for its tokens; such a value is far more likely a unit mistake (kbit/s, KB/s).
-   */
-  static final long MIN_BYTES_PER_SECOND = 1_500;
-  /** The burst (= rate here) goes to the kernel as a 32-bit number; nft truncates larger ones. */
-  static final long MAX_BYTES_PER_SECOND = 0xFFFF_FFFFL;
-  /** A TCP connection (handshake, request, answer, teardown) alone takes about ten packets. */
-  static final long MIN_PACKETS_PER_SECOND = 10;
-  /**
-   * The kernel charges floor(1e9 / rate) ns per packet: exact to 1 % up to here, and more than any
-   * one guest NIC forwards through a namespace on this kind of host.
-   */
-  static final long MAX_PACKETS_PER_SECOND = 10_000_000;
   static final long MIN_BYTE_BURST = 65_536;
 
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private RateRules() {}
-
-  /** Refuses values nft would reject, truncate or make meaningless, naming the allowed range. */
-  static void validate(RateLimit rate) throws NetworkException {
-    check("bytesPerSecond", rate.bytesPerSecond(), MIN_BYTES_PER_SECOND, MAX_BYTES_PER_SECOND,
-        "bytes");
-    check("packetsPerSecond", rate.packetsPerSecond(), MIN_PACKETS_PER_SECOND,
-        MAX_PACKETS_PER_SECOND, "packets");
-  }
-
-  private static void check(String field, long value, long min, long max, String unit)
-      throws NetworkException {
-    if (value != 0 && (value < min || value > max)) {
-      throw new NetworkException("validate rate limit", "rate limit " + field + " " + value
-          + " is outside " + min + ".." + max + " " + unit + "/s (0 = not limited): correct the"
-          + " sandbox's request or the policy's default/cap (the limit applies to each direction"
-          + " on its own)");
-    }
-  }
 
   /**
    * The limit statements for one direction, packets first: a flood of small packets then dies

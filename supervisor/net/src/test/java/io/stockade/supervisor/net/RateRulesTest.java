@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The nftables form of a rate limit, and its normal form for the read-back (no kernel needed). */
+/** A rate limit's bounds, nftables form, and normal form for the read-back (no kernel needed). */
 class RateRulesTest {
   @Test
   void noLimitNoStatementAndPacketsComeFirst() {
@@ -53,14 +53,14 @@ class RateRulesTest {
       "0,9,packetsPerSecond 9 is outside 10..10000000 packets/s",
       "1500,10000001,packetsPerSecond 10000001 is outside 10..10000000 packets/s"})
   void outOfRangeValuesAreRefusedNamingValueAndRange(long bytes, long packets, String message) {
-    assertThatThrownBy(() -> RateRules.validate(new RateLimit(bytes, packets)))
+    assertThatThrownBy(() -> RateBounds.check(new RateLimit(bytes, packets)))
         .isInstanceOf(NetworkException.class).hasMessageContaining(message);
   }
 
   @Test
   void boundsAndZeroAreAccepted() throws Exception {
-    RateRules.validate(RateLimit.NONE);
-    RateRules.validate(new RateLimit(1_500, 10));
-    RateRules.validate(new RateLimit(4_294_967_295L, 10_000_000));
+    RateBounds.check(RateLimit.NONE);
+    RateBounds.check(new RateLimit(1_500, 10));
+    RateBounds.check(new RateLimit(4_294_967_295L, 10_000_000));
   }
 }

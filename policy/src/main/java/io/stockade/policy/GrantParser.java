@@ -45,7 +45,7 @@ final class GrantParser {
     Long io = problems.integer(grant, at, "maxIoBytesPerSec", 1, Syntax.MAX_IO_BYTES_PER_SEC, false);
     Long netBytes = problems.integer(grant, at, "maxNetBytesPerSec", Syntax.MIN_NET_BYTES_PER_SEC,
         Syntax.MAX_NET_BYTES_PER_SEC, false);
-    Long netPackets = problems.integer(grant, at, "maxNetPacketsPerSec", 1,
+    Long netPackets = problems.integer(grant, at, "maxNetPacketsPerSec", Syntax.MIN_NET_PACKETS_PER_SEC,
         Syntax.MAX_NET_PACKETS_PER_SEC, false);
     CpuList cpus = cpus(grant, at);
     List<EgressRule> egress = egress(grant, at);

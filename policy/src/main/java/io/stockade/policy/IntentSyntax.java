@@ -38,14 +38,18 @@ public final class IntentSyntax {
     checkDataDisks(intent);
     range("pids", intent.pids(), Syntax.MAX_PIDS);
     range("ioReadBytesPerSec", intent.ioReadBytesPerSec(), Syntax.MAX_IO_BYTES_PER_SEC);
-    long netBytes = intent.netRate().bytesPerSecond();
-    if (netBytes != 0 && netBytes < Syntax.MIN_NET_BYTES_PER_SEC) {
-      throw new InvalidIntentException("netBytesPerSec", "must be 0 (none) or from "
-          + Syntax.MIN_NET_BYTES_PER_SEC + " to " + Syntax.MAX_NET_BYTES_PER_SEC + ", got " + netBytes);
-    }
-    range("netBytesPerSec", netBytes, Syntax.MAX_NET_BYTES_PER_SEC);
-    range("netPacketsPerSec", intent.netRate().packetsPerSecond(), Syntax.MAX_NET_PACKETS_PER_SEC);
     range("ioWriteBytesPerSec", intent.ioWriteBytesPerSec(), Syntax.MAX_IO_BYTES_PER_SEC);
+    rate("netBytesPerSec", intent.netRate().bytesPerSecond(), Syntax.MIN_NET_BYTES_PER_SEC,
+        Syntax.MAX_NET_BYTES_PER_SEC);
+    rate("netPacketsPerSec", intent.netRate().packetsPerSecond(), Syntax.MIN_NET_PACKETS_PER_SEC,
+        Syntax.MAX_NET_PACKETS_PER_SEC);
+  }
+
+  /** 0 is "the default"; anything else must be within the network's range. */
+  private static void rate(String parameter, long value, long min, long max) throws InvalidIntentException {
+    if (value != 0 && (value < min || value > max)) {
+      throw new InvalidIntentException(parameter, "must be 0 (none) or from " + min + " to " + max + ", got " + value);
+    }
   }
 
   /** 0 means "the default", so it is valid; a negative or absurd limit is a malformed request. */

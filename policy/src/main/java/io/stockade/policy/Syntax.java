@@ -17,13 +17,11 @@ final class Syntax {
   static final int MAX_DATA_DISKS = 16;
   /** The kernel's PID_MAX_LIMIT on 64-bit: no pids.max above it means anything. */
   static final long MAX_PIDS = 4L * 1024 * 1024;
-  /**
-   * Network rates: below 1 kB/s no TCP connection makes progress (a limit that low is a typo for
-   * a larger one); 100 GB/s and 100 M packets/s are beyond any NIC this runs behind.
-   */
-  static final long MIN_NET_BYTES_PER_SEC = 1000;
-  static final long MAX_NET_BYTES_PER_SEC = 100_000_000_000L;
-  static final long MAX_NET_PACKETS_PER_SEC = 100_000_000L;
+  /** Network rates: the network's own ranges (their reasons are in {@link RateLimit}). */
+  static final long MIN_NET_BYTES_PER_SEC = RateLimit.MIN_BYTES_PER_SECOND;
+  static final long MAX_NET_BYTES_PER_SEC = RateLimit.MAX_BYTES_PER_SECOND;
+  static final long MIN_NET_PACKETS_PER_SEC = RateLimit.MIN_PACKETS_PER_SECOND;
+  static final long MAX_NET_PACKETS_PER_SEC = RateLimit.MAX_PACKETS_PER_SECOND;
   /** 1 TiB/s: beyond any disk, small enough to be plainly a typo above it. */
   static final long MAX_IO_BYTES_PER_SEC = 1L << 40;
   /** 16 TiB: qcow2 is sparse, but a larger disk is certainly a typo. */

@@ -29,9 +29,9 @@ class PlacementPolicyTest {
         Arguments.of("'cpus': '3-1'", g + "/cpus", "range 3-1 runs backwards"),
         Arguments.of("'cpus': '0-1;2'", g + "/cpus", "is not a CPU number"),
         Arguments.of("'cpus': 3", g + "/cpus", "must be a string"),
-        Arguments.of("'maxNetBytesPerSec': 999", g + "/maxNetBytesPerSec", "must be from 1000 to 100000000000, got 999"),
+        Arguments.of("'maxNetBytesPerSec': 1499", g + "/maxNetBytesPerSec", "must be from 1500 to 4294967295, got 1499"),
         Arguments.of("'maxNetBytesPerSec': '1M'", g + "/maxNetBytesPerSec", "must be an integer"),
-        Arguments.of("'maxNetPacketsPerSec': 0", g + "/maxNetPacketsPerSec", "must be from 1 to 100000000, got 0"),
+        Arguments.of("'maxNetPacketsPerSec': 9", g + "/maxNetPacketsPerSec", "must be from 10 to 10000000, got 9"),
         Arguments.of("'maxNetPacketPerSec': 10", g + "/maxNetPacketPerSec", "unknown field"));
   }
 
@@ -50,7 +50,7 @@ class PlacementPolicyTest {
     String caps = "'cpus': '2-3', 'maxNetBytesPerSec': 1000000, 'maxNetPacketsPerSec': 5000";
     return Stream.of(
         Arguments.of("nothing asked, nothing granted", "", placed("", 0, 0), "ok"),
-        Arguments.of("any CPU and rate without restrictions", "", placed("0-63", 100_000_000_000L, 1), "ok"),
+        Arguments.of("any CPU and rate without restrictions", "", placed("0-63", 4_294_967_295L, 10), "ok"),
         Arguments.of("within the grant", caps, placed("3", 1_000_000, 5000), "ok"),
         Arguments.of("a CPU outside", caps, placed("1-3", 0, 0),
             "denied:CPUs 1 are not among the CPUs 2-3 of the policy for user alice (FILE) (cpus)"),
@@ -102,9 +102,10 @@ class PlacementPolicyTest {
   void malformedRatesAreSyntaxErrors() {
     record Case(CreateIntent intent, String parameter, String reason) {}
     List<Case> cases = List.of(
-        new Case(placed("", 999, 0), "netBytesPerSec", "must be 0 (none) or from 1000 to 100000000000, got 999"),
-        new Case(placed("", 100_000_000_001L, 0), "netBytesPerSec", "got 100000000001"),
-        new Case(placed("", 0, 100_000_001), "netPacketsPerSec", "must be from 0 (the default) to 100000000"));
+        new Case(placed("", 1499, 0), "netBytesPerSec", "must be 0 (none) or from 1500 to 4294967295, got 1499"),
+        new Case(placed("", 4_294_967_296L, 0), "netBytesPerSec", "got 4294967296"),
+        new Case(placed("", 0, 9), "netPacketsPerSec", "must be 0 (none) or from 10 to 10000000, got 9"),
+        new Case(placed("", 0, 10_000_001), "netPacketsPerSec", "got 10000001"));
     for (Case c : cases) {
       InvalidIntentException e = catchThrowableOfType(InvalidIntentException.class, () -> IntentSyntax.check(c.intent));
       assertThat(e).as(c.parameter).isNotNull();

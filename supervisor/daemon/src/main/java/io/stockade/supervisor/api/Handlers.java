@@ -39,7 +39,8 @@ final class Handlers {
         p.integer("ioReadBytesPerSec", 0, 0, 1L << 40),
         p.integer("ioWriteBytesPerSec", 0, 0, 1L << 40),
         p.string("cpus", false),
-        p.integer("netBytesPerSec", 0, 0, 100_000_000_000L),
-        p.integer("netPacketsPerSec", 0, 0, 100_000_000L));
+        // Range checks beyond "a non-negative integer" are the policy's IntentSyntax, naming the range.
+        p.integer("netBytesPerSec", 0, 0, Long.MAX_VALUE),
+        p.integer("netPacketsPerSec", 0, 0, Long.MAX_VALUE));
   }
 }

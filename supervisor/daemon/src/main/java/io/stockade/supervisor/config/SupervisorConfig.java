@@ -204,19 +204,24 @@ public final class SupervisorConfig {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(where("defaults.cpus") + ": /defaults/cpus: " + e.getMessage());
     }
-    long netBytes = integer("defaults.netBytesPerSec");
-    if (netBytes != 0 && (netBytes < 1000 || netBytes > 100_000_000_000L)) {
-      throw new ConfigException(where("defaults.netBytesPerSec") + ": /defaults/netBytesPerSec must be 0 (none) or from 1000 to "
-          + "100000000000, got " + netBytes);
-    }
-    if (integer("defaults.netPacketsPerSec") > 100_000_000L) {
-      throw new ConfigException(where("defaults.netPacketsPerSec") + ": /defaults/netPacketsPerSec must be at most 100000000");
-    }
+    rate("defaults.netBytesPerSec", io.stockade.policy.RateLimit.MIN_BYTES_PER_SECOND,
+        io.stockade.policy.RateLimit.MAX_BYTES_PER_SECOND);
+    rate("defaults.netPacketsPerSec", io.stockade.policy.RateLimit.MIN_PACKETS_PER_SECOND,
+        io.stockade.policy.RateLimit.MAX_PACKETS_PER_SECOND);
     if (integer("uidRange.first") < 1000 || integer("uidRange.count") < 1) {
       throw new ConfigException(where("uidRange.first") + ": /uidRange must start at 1000 or above and hold at least one uid");
     }
     if (integer("api.maxConnections") < 1 || integer("api.maxFrameBytes") < 1024) {
       throw new ConfigException(where("api.maxConnections") + ": /api/maxConnections must be >= 1 and /api/maxFrameBytes >= 1024");
+    }
+  }
+
+  /** A network rate default: 0 (none) or within the network's range, else every attach would fail. */
+  private void rate(String key, long min, long max) throws ConfigException {
+    long v = integer(key);
+    if (v != 0 && (v < min || v > max)) {
+      throw new ConfigException(where(key) + ": /" + key.replace('.', '/') + " must be 0 (none) or from " + min
+          + " to " + max + ", got " + v);
     }
   }
 

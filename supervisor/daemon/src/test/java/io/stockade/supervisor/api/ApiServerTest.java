@@ -212,7 +212,7 @@ class ApiServerTest {
         call("Create", pre + "\"cpus\":\"0;reboot\"}}"),
         call("Create", pre + "\"cpus\":\"9000\"}}"),
         call("Create", pre + "\"netBytesPerSec\":-1}}"),
-        call("Create", pre + "\"netPacketsPerSec\":100000001}}"),
+        call("Create", pre + "\"network\":true,\"netPacketsPerSec\":10000001}}"),
         call("Create", pre + "\"network\":true,\"netBytesPerSec\":10}}"));
     assertThat(r).allSatisfy(n -> assertThat(n.path("error").asText()).as(n.toString())
         .isEqualTo("org.varlink.service.InvalidParameter"));

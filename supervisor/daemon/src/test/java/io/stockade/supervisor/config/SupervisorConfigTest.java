@@ -77,7 +77,7 @@ class SupervisorConfigTest {
     assertThatThrownBy(() -> SupervisorConfig.load(write("{\"defaults\": {\"cpus\": \"2-\"}}"), Map.of(), Map.of()))
         .hasMessageContaining("/defaults/cpus").hasMessageContaining("not a CPU number");
     assertThatThrownBy(() -> SupervisorConfig.load(write("{\"defaults\": {\"netBytesPerSec\": 10}}"), Map.of(), Map.of()))
-        .hasMessageContaining("/defaults/netBytesPerSec").hasMessageContaining("from 1000");
+        .hasMessageContaining("/defaults/netBytesPerSec").hasMessageContaining("from 1500 to 4294967295");
     assertThatThrownBy(() -> SupervisorConfig.load(write("{\"defaults\": {\"pids\": -3}}"), Map.of(), Map.of()))
         .hasMessageContaining("/defaults/pids").hasMessageContaining("non-negative");
   }

@@ -8,20 +8,11 @@ import io.stockade.policy.RateLimit;
  * than learn at the first attach. A field at 0 does not limit and is always accepted.
  */
 public final class RateBounds {
-  /**
-   * One full-size Ethernet frame per second. Below that a full-size packet waits more than a
-   * second for its tokens; such a value is far more likely a unit mistake (kbit/s, KB/s).
-   */
-  public static final long MIN_BYTES_PER_SECOND = 1_500;
-  /** The burst (= rate) goes to the kernel as a 32-bit number; nft truncates larger ones. */
-  public static final long MAX_BYTES_PER_SECOND = 0xFFFF_FFFFL;
-  /** A TCP connection (handshake, request, answer, teardown) alone takes about ten packets. */
-  public static final long MIN_PACKETS_PER_SECOND = 10;
-  /**
-   * The kernel charges floor(1e9 / rate) ns per packet: exact to 1 % up to here, and more than any
-   * one guest NIC forwards through a namespace on this kind of host.
-   */
-  public static final long MAX_PACKETS_PER_SECOND = 10_000_000;
+  // The ranges and their reasons live with RateLimit, so policy and daemon check the same ones.
+  public static final long MIN_BYTES_PER_SECOND = RateLimit.MIN_BYTES_PER_SECOND;
+  public static final long MAX_BYTES_PER_SECOND = RateLimit.MAX_BYTES_PER_SECOND;
+  public static final long MIN_PACKETS_PER_SECOND = RateLimit.MIN_PACKETS_PER_SECOND;
+  public static final long MAX_PACKETS_PER_SECOND = RateLimit.MAX_PACKETS_PER_SECOND;
 
   private RateBounds() {}
 

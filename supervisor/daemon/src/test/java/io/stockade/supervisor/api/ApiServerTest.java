@@ -188,37 +188,40 @@ class ApiServerTest {
 
   @Test
   void pidsAndIoLimitsAreParsedStrictly() throws Exception {
-    String pre = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"],";
-    int held = lc.list(Fixtures.user(alice.uid())).size();
-    List<JsonNode> r = Varlink.asUser(alice, socket,
-        call("Create", pre + "\"pids\":-1}}"),
-        call("Create", pre + "\"pids\":\"10\"}}"),
-        call("Create", pre + "\"ioReadBytesPerSec\":2199023255552}}"),
-        call("Create", pre + "\"ioWriteBytesPerSec\":-5}}"));
     // (The policy's verdict on them is LimitsLifecycleTest's: this test's policy is a stand-in.)
-    assertThat(r).allSatisfy(n -> assertThat(n.path("error").asText()).as(n.toString())
-        .isEqualTo("org.varlink.service.InvalidParameter"));
-    assertThat(r.stream().map(n -> n.path("parameters").path("parameter").asText()).toList())
-        .containsExactly("spec.pids", "spec.pids", "spec.ioReadBytesPerSec", "spec.ioWriteBytesPerSec");
-    assertThat(lc.list(Fixtures.user(alice.uid()))).hasSize(held);
+    assertCreatesRefusedAsInvalid(Map.of(
+        "\"pids\":-1", "spec.pids",
+        "\"pids\":\"10\"", "spec.pids",
+        "\"ioReadBytesPerSec\":2199023255552", "spec.ioReadBytesPerSec",
+        "\"ioWriteBytesPerSec\":-5", "spec.ioWriteBytesPerSec"));
   }
 
   @Test
   void cpusAndNetworkRatesAreParsedStrictly() throws Exception {
+    assertCreatesRefusedAsInvalid(Map.of(
+        "\"cpus\":7", "spec.cpus",
+        "\"cpus\":\"0;reboot\"", "spec.cpus",
+        "\"cpus\":\"9000\"", "spec.cpus",
+        "\"netBytesPerSec\":-1", "spec.netBytesPerSec",
+        "\"network\":true,\"netPacketsPerSec\":10000001", "spec.netPacketsPerSec",
+        "\"network\":true,\"netBytesPerSec\":10", "spec.netBytesPerSec"));
+  }
+
+  /**
+   * Each Create of a process sandbox with the spec fields in a key of {@code cases} is refused as
+   * InvalidParameter naming its value's parameter, and nothing is created.
+   */
+  private void assertCreatesRefusedAsInvalid(Map<String, String> cases) throws Exception {
     String pre = "{\"spec\":{\"kind\":\"process\",\"command\":[\"/bin/sleep\",\"60\"],";
     int held = lc.list(Fixtures.user(alice.uid())).size();
+    List<String> fields = List.copyOf(cases.keySet());
     List<JsonNode> r = Varlink.asUser(alice, socket,
-        call("Create", pre + "\"cpus\":7}}"),
-        call("Create", pre + "\"cpus\":\"0;reboot\"}}"),
-        call("Create", pre + "\"cpus\":\"9000\"}}"),
-        call("Create", pre + "\"netBytesPerSec\":-1}}"),
-        call("Create", pre + "\"network\":true,\"netPacketsPerSec\":10000001}}"),
-        call("Create", pre + "\"network\":true,\"netBytesPerSec\":10}}"));
-    assertThat(r).allSatisfy(n -> assertThat(n.path("error").asText()).as(n.toString())
-        .isEqualTo("org.varlink.service.InvalidParameter"));
-    assertThat(r.stream().map(n -> n.path("parameters").path("parameter").asText()).toList())
-        .containsExactly("spec.cpus", "spec.cpus", "spec.cpus", "spec.netBytesPerSec", "spec.netPacketsPerSec",
-            "spec.netBytesPerSec");
+        fields.stream().map(f -> call("Create", pre + f + "}}")).toArray(String[]::new));
+    for (int i = 0; i < fields.size(); i++) {
+      JsonNode n = r.get(i);
+      assertThat(n.path("error").asText()).as(fields.get(i) + ": " + n).isEqualTo("org.varlink.service.InvalidParameter");
+      assertThat(n.path("parameters").path("parameter").asText()).as(fields.get(i)).isEqualTo(cases.get(fields.get(i)));
+    }
     assertThat(lc.list(Fixtures.user(alice.uid()))).hasSize(held);
   }
 

@@ -5,21 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.stockade.policy.Authorizer;
-import io.stockade.policy.PolicyLoader;
 import io.stockade.policy.Subject;
-import io.stockade.policy.UserDatabase;
-import io.stockade.supervisor.jail.JailConfig;
-import io.stockade.supervisor.jail.LinuxJailLauncher;
 import io.stockade.supervisor.testing.Fixtures;
 import io.stockade.supervisor.testing.NoImagesForTests;
 import io.stockade.supervisor.testing.NoNetworkForTests;
-import io.stockade.supervisor.vmm.VmmKind;
-import io.stockade.supervisor.vmm.process.ProcessDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,18 +34,14 @@ class LimitsLifecycleTest {
   void setUp() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root for the real jail");
     root = Fixtures.tempDir();
-    Path dir = Files.createDirectories(root.resolve("policy.d"));
-    Files.writeString(dir.resolve("10-test.json"), """
+    Authorizer policy = Fixtures.policy(root, """
         {"version": 1, "rules": [
           {"uids": [%d], "grant": {"kinds": ["process"], "commands": ["/bin/sleep"], "maxSandboxes": 2,
             "maxVcpus": 1, "maxMemoryMiB": 256, "maxPids": 64, "maxIoBytesPerSec": %d}}
         ]}
         """.formatted(ALICE, CAP));
-    Authorizer policy = PolicyLoader.create(UserDatabase.under(root), PolicyLoader.Ownership.SKIP_CHECK).load(dir);
     jailDir = Files.createTempDirectory("stk-li-jail-");
-    LinuxJailLauncher jail = LinuxJailLauncher.create(
-        JailConfig.defaults(jailDir).withUidRange(931_000, 64).withCgroupPrefix("stk-li-"));
-    lc = new Lifecycle(Map.of(VmmKind.PROCESS, ProcessDriver.create(jail)), new NoImagesForTests(),
+    lc = new Lifecycle(Fixtures.realProcessDriver(jailDir, 931_000, "stk-li-"), new NoImagesForTests(),
         new NoNetworkForTests(), () -> policy, new StateStore(root.resolve("state")),
         Fixtures.settings(root, Duration.ofSeconds(2), Duration.ofSeconds(1)), LifecycleMetrics.NONE);
   }

@@ -7,22 +7,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.stockade.policy.Authorizer;
 import io.stockade.policy.CpuList;
 import io.stockade.policy.EgressRule;
-import io.stockade.policy.PolicyLoader;
 import io.stockade.policy.RateLimit;
 import io.stockade.policy.Subject;
-import io.stockade.policy.UserDatabase;
-import io.stockade.supervisor.jail.JailConfig;
-import io.stockade.supervisor.jail.LinuxJailLauncher;
+import io.stockade.supervisor.lifecycle.LifecycleException.Code;
 import io.stockade.supervisor.testing.Fixtures;
 import io.stockade.supervisor.testing.NoImagesForTests;
 import io.stockade.supervisor.testing.RecordingNetworkFake;
-import io.stockade.supervisor.vmm.VmmKind;
-import io.stockade.supervisor.vmm.process.ProcessDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,8 +40,7 @@ class PlacementLifecycleTest {
   private void start(CpuList defaultCpus, RateLimit defaultRate) throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root for the real jail");
     root = Fixtures.tempDir();
-    Path dir = Files.createDirectories(root.resolve("policy.d"));
-    Files.writeString(dir.resolve("10-test.json"), """
+    Authorizer policy = Fixtures.policy(root, """
         {"version": 1, "rules": [
           {"uids": [%d], "grant": {"kinds": ["process"], "commands": ["/bin/sleep"], "maxSandboxes": 3,
             "maxVcpus": 1, "maxMemoryMiB": 256, "cpus": "1", "maxNetBytesPerSec": 50000,
@@ -56,15 +49,12 @@ class PlacementLifecycleTest {
             "maxVcpus": 1, "maxMemoryMiB": 256, "egress": [{"cidr": "198.51.100.0/24", "protocol": "tcp", "ports": "443"}]}}
         ]}
         """.formatted(ALICE, BOB));
-    Authorizer policy = PolicyLoader.create(UserDatabase.under(root), PolicyLoader.Ownership.SKIP_CHECK).load(dir);
     jailDir = Files.createTempDirectory("stk-pl-jail-");
-    LinuxJailLauncher jail = LinuxJailLauncher.create(
-        JailConfig.defaults(jailDir).withUidRange(932_000, 64).withCgroupPrefix("stk-pl-"));
     LifecycleSettings base = Fixtures.settings(root, Duration.ofSeconds(2), Duration.ofSeconds(1));
     LifecycleSettings settings = new LifecycleSettings(base.sandboxesDir(), base.snapshotsDir(), base.defaultVcpus(),
         base.defaultMemoryMiB(), base.defaultImage(), base.defaultReadyTimeoutSeconds(), base.consoleLines(),
         base.uidFirst(), base.uidCount(), base.gracefulStop(), base.termStop(), 0, 0, 0, defaultCpus, defaultRate);
-    lc = new Lifecycle(Map.of(VmmKind.PROCESS, ProcessDriver.create(jail)), new NoImagesForTests(), net,
+    lc = new Lifecycle(Fixtures.realProcessDriver(jailDir, 932_000, "stk-pl-"), new NoImagesForTests(), net,
         () -> policy, new StateStore(root.resolve("state")), settings, LifecycleMetrics.NONE);
   }
 
@@ -87,6 +77,12 @@ class PlacementLifecycleTest {
   private static SandboxSpec sleeper(String cpus, boolean network, long bytes, long packets) {
     return new SandboxSpec("process", "", null, List.of("/bin/sleep", "30"), 0, 0,
         network ? List.of(WEB) : List.of(), null, network, 0, List.of(), 0, 0, 0, cpus, bytes, packets);
+  }
+
+  private void assertRefused(int uid, SandboxSpec spec, Code code, String... messageParts) {
+    assertThatThrownBy(() -> lc.create(user(uid), spec))
+        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(code))
+        .satisfies(e -> assertThat(e.getMessage()).contains(messageParts));
   }
 
   private static String cpusAllowed(long pid) throws Exception {
@@ -141,15 +137,10 @@ class PlacementLifecycleTest {
   void cpusOutsideTheGrantOrTheHostAreRefusedBeforeAnythingExists() throws Exception {
     start(CpuList.NONE, RateLimit.NONE);
     assumeTwoCpus();
-    assertThatThrownBy(() -> lc.create(user(ALICE), sleeper("0-1", false, 0, 0)))
-        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.POLICY_DENIED))
-        .hasMessageContaining("CPUs 0 are not among the CPUs 1").hasMessageContaining("(cpus)");
-    assertThatThrownBy(() -> lc.create(user(BOB), sleeper("4000-4001", false, 0, 0)))
-        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.INVALID_PARAMETER))
-        .hasMessageContaining("spec.cpus").hasMessageContaining("CPUs 4000-4001 are not available on this host");
-    assertThatThrownBy(() -> lc.create(user(BOB), sleeper("1-0", false, 0, 0)))
-        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.INVALID_PARAMETER))
-        .hasMessageContaining("runs backwards");
+    assertRefused(ALICE, sleeper("0-1", false, 0, 0), Code.POLICY_DENIED, "CPUs 0 are not among the CPUs 1", "(cpus)");
+    assertRefused(BOB, sleeper("4000-4001", false, 0, 0), Code.INVALID_PARAMETER, "spec.cpus",
+        "CPUs 4000-4001 are not available on this host");
+    assertRefused(BOB, sleeper("1-0", false, 0, 0), Code.INVALID_PARAMETER, "runs backwards");
     assertThat(lc.list(user(ALICE))).isEmpty();
     assertThat(lc.list(user(BOB))).isEmpty();
   }
@@ -176,18 +167,10 @@ class PlacementLifecycleTest {
   @Test
   void ratesAboveTheGrantOrWithoutANetworkAreRefused() throws Exception {
     start(CpuList.NONE, RateLimit.NONE);
-    assertThatThrownBy(() -> lc.create(user(ALICE), sleeper(null, true, 50001, 0)))
-        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.POLICY_DENIED))
-        .hasMessageContaining("(maxNetBytesPerSec)");
-    assertThatThrownBy(() -> lc.create(user(ALICE), sleeper(null, true, 0, 101)))
-        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.POLICY_DENIED))
-        .hasMessageContaining("(maxNetPacketsPerSec)");
-    assertThatThrownBy(() -> lc.create(user(BOB), sleeper(null, false, 5000, 0)))
-        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.INVALID_PARAMETER))
-        .hasMessageContaining("network rate limits need network=true");
-    assertThatThrownBy(() -> lc.create(user(BOB), sleeper(null, true, 999, 0)))
-        .satisfies(e -> assertThat(((LifecycleException) e).code()).isEqualTo(LifecycleException.Code.INVALID_PARAMETER))
-        .hasMessageContaining("spec.netBytesPerSec");
+    assertRefused(ALICE, sleeper(null, true, 50001, 0), Code.POLICY_DENIED, "(maxNetBytesPerSec)");
+    assertRefused(ALICE, sleeper(null, true, 0, 101), Code.POLICY_DENIED, "(maxNetPacketsPerSec)");
+    assertRefused(BOB, sleeper(null, false, 5000, 0), Code.INVALID_PARAMETER, "network rate limits need network=true");
+    assertRefused(BOB, sleeper(null, true, 999, 0), Code.INVALID_PARAMETER, "spec.netBytesPerSec");
     assertThat(net.specs).isEmpty();
   }
 }

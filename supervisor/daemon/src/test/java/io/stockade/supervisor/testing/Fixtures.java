@@ -42,6 +42,22 @@ public final class Fixtures {
     }
   }
 
+  /** Writes {@code json} as the only policy file under {@code root}/policy.d and loads it for real. */
+  public static Authorizer policy(Path root, String json) throws Exception {
+    Path dir = Files.createDirectories(root.resolve("policy.d"));
+    Files.writeString(dir.resolve("10-test.json"), json);
+    return io.stockade.policy.PolicyLoader.create(io.stockade.policy.UserDatabase.under(root),
+        io.stockade.policy.PolicyLoader.Ownership.SKIP_CHECK).load(dir);
+  }
+
+  /** The real process driver over a real jail in {@code jailDir}, uids from {@code uidFirst}, cgroups named {@code prefix}*. */
+  public static Map<VmmKind, io.stockade.supervisor.vmm.VmmDriver> realProcessDriver(Path jailDir, int uidFirst,
+      String prefix) throws Exception {
+    io.stockade.supervisor.jail.LinuxJailLauncher jail = io.stockade.supervisor.jail.LinuxJailLauncher.create(
+        io.stockade.supervisor.jail.JailConfig.defaults(jailDir).withUidRange(uidFirst, 64).withCgroupPrefix(prefix));
+    return Map.of(VmmKind.PROCESS, io.stockade.supervisor.vmm.process.ProcessDriver.create(jail));
+  }
+
   public static LifecycleSettings settings(Path root, Duration graceful, Duration term) {
     return new LifecycleSettings(root.resolve("sandboxes"), root.resolve("snapshots"), 1, 256, "", 30, 500,
         300000, 100, graceful, term);

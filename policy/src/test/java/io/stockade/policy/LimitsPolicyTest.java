@@ -96,17 +96,11 @@ class LimitsPolicyTest {
 
   @Test
   void malformedRequestsAreSyntaxErrors() {
-    record Case(CreateIntent intent, String parameter, String reason) {}
-    List<Case> cases = List.of(
-        new Case(limits(-1, 0, 0), "pids", "must be from 0 (the default) to 4194304, got -1"),
-        new Case(limits(4194305, 0, 0), "pids", "got 4194305"),
-        new Case(limits(0, -1, 0), "ioReadBytesPerSec", "got -1"),
-        new Case(limits(0, 0, (1L << 40) + 1), "ioWriteBytesPerSec", "must be from 0 (the default) to 1099511627776"));
-    for (Case c : cases) {
-      InvalidIntentException e = catchThrowableOfType(InvalidIntentException.class, () -> IntentSyntax.check(c.intent));
-      assertThat(e).as(c.parameter).isNotNull();
-      assertThat(e.getMessage()).as(c.parameter).contains(c.parameter).contains(c.reason);
-    }
+    PolicyFixture.assertMalformed(limits(-1, 0, 0), "pids", "must be from 0 (the default) to 4194304, got -1");
+    PolicyFixture.assertMalformed(limits(4194305, 0, 0), "pids", "got 4194305");
+    PolicyFixture.assertMalformed(limits(0, -1, 0), "ioReadBytesPerSec", "got -1");
+    PolicyFixture.assertMalformed(limits(0, 0, (1L << 40) + 1), "ioWriteBytesPerSec",
+        "must be from 0 (the default) to 1099511627776");
   }
 
   @Test

@@ -100,16 +100,10 @@ class PlacementPolicyTest {
 
   @Test
   void malformedRatesAreSyntaxErrors() {
-    record Case(CreateIntent intent, String parameter, String reason) {}
-    List<Case> cases = List.of(
-        new Case(placed("", 1499, 0), "netBytesPerSec", "must be 0 (none) or from 1500 to 4294967295, got 1499"),
-        new Case(placed("", 4_294_967_296L, 0), "netBytesPerSec", "got 4294967296"),
-        new Case(placed("", 0, 9), "netPacketsPerSec", "must be 0 (none) or from 10 to 10000000, got 9"),
-        new Case(placed("", 0, 10_000_001), "netPacketsPerSec", "got 10000001"));
-    for (Case c : cases) {
-      InvalidIntentException e = catchThrowableOfType(InvalidIntentException.class, () -> IntentSyntax.check(c.intent));
-      assertThat(e).as(c.parameter).isNotNull();
-      assertThat(e.getMessage()).as(c.parameter).contains(c.parameter).contains(c.reason);
-    }
+    PolicyFixture.assertMalformed(placed("", 1499, 0), "netBytesPerSec",
+        "must be 0 (none) or from 1500 to 4294967295, got 1499");
+    PolicyFixture.assertMalformed(placed("", 4_294_967_296L, 0), "netBytesPerSec", "got 4294967296");
+    PolicyFixture.assertMalformed(placed("", 0, 9), "netPacketsPerSec", "must be 0 (none) or from 10 to 10000000, got 9");
+    PolicyFixture.assertMalformed(placed("", 0, 10_000_001), "netPacketsPerSec", "got 10000001");
   }
 }

@@ -104,6 +104,13 @@ final class PolicyFixture {
       "'kinds': ['qemu', 'process'], 'images': ['default'], 'commands': ['/bin/sh'], "
           + "'maxSandboxes': 2, 'maxVcpus': 2, 'maxMemoryMiB': 1024";
 
+  /** {@link IntentSyntax#check} refuses {@code intent} naming {@code parameter}, with {@code reason} in its message. */
+  static void assertMalformed(Authorizer.CreateIntent intent, String parameter, String reason) {
+    InvalidIntentException e = catchThrowableOfType(InvalidIntentException.class, () -> IntentSyntax.check(intent));
+    assertThat(e).as(parameter).isNotNull();
+    assertThat(e.getMessage()).as(parameter).contains(parameter).contains(reason);
+  }
+
   /** Writes alice's rule with {@link #BASE_GRANT} plus {@code fields}; asserts its only problem. */
   void assertGrantProblem(String fields, String pointer, String reason) {
     write("10-test.json", aliceGrant("{" + BASE_GRANT + ", " + fields + "}"));

@@ -20,6 +20,21 @@ public interface Authorizer {
   }
 
   /**
+   * Every rule's own grant (not merged) and where it is written, in file order: for checks of
+   * whether this host can honour what the policy grants (preflight). Empty for the empty policy.
+   */
+  default java.util.List<SourcedGrant> grants() {
+    return java.util.List.of();
+  }
+
+  /**
+   * One rule's grant.
+   *
+   * @param source the file and the rule's JSON pointer, e.g. {@code /etc/stockade/policy.d/10-ci.json#/rules/2}
+   */
+  record SourcedGrant(String source, Grant grant) {}
+
+  /**
    * The empty policy: nobody but root may do anything. For a daemon started before any policy
    * is installed; root keeps every right because it owns the host anyway.
    */

@@ -24,11 +24,13 @@ final class PolicyAuthorizer implements Authorizer {
   private final Map<Integer, List<Rule>> byGid = new HashMap<>();
   private final List<Path> files;
   private final int ruleCount;
+  private final List<SourcedGrant> grants = new ArrayList<>();
 
   PolicyAuthorizer(List<Rule> rules, List<Path> files) {
     for (Rule rule : rules) {
       rule.uids().keySet().forEach(uid -> byUid.put(uid, rule));
       rule.gids().keySet().forEach(gid -> byGid.computeIfAbsent(gid, g -> new ArrayList<>()).add(rule));
+      grants.add(new SourcedGrant(rule.file() + "#/rules/" + rule.index(), rule.grant()));
     }
     this.files = List.copyOf(files);
     this.ruleCount = rules.size();
@@ -40,6 +42,11 @@ final class PolicyAuthorizer implements Authorizer {
       return Optional.of(ROOT_GRANT);
     }
     return entitlement(subject).map(e -> e.grant);
+  }
+
+  @Override
+  public List<SourcedGrant> grants() {
+    return List.copyOf(grants);
   }
 
   @Override

@@ -99,6 +99,20 @@ class PlacementPolicyTest {
   }
 
   @Test
+  void grantsListEachRulesOwnGrantWithFileAndPointer() throws Exception {
+    PolicyFixture f = new PolicyFixture(tmp);
+    Path file = f.write("10-test.json", PolicyFixture.file(
+        "{'groups': ['ci'], 'grant': {" + BASE + ", 'cpus': '0'}},"
+            + "{'users': ['alice'], 'grant': {" + BASE + ", 'maxNetPacketsPerSec': 50}}"));
+    List<Authorizer.SourcedGrant> grants = f.load().grants();
+    assertThat(grants).extracting(Authorizer.SourcedGrant::source)
+        .containsExactly(file + "#/rules/0", file + "#/rules/1");
+    assertThat(grants.get(0).grant().cpus()).hasToString("0");
+    assertThat(grants.get(1).grant().maxNetRate().packetsPerSecond()).isEqualTo(50);
+    assertThat(Authorizer.empty().grants()).isEmpty();
+  }
+
+  @Test
   void malformedRatesAreSyntaxErrors() {
     PolicyFixture.assertMalformed(placed("", 1499, 0), "netBytesPerSec",
         "must be 0 (none) or from 1500 to 4294967295, got 1499");

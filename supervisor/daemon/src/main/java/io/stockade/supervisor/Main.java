@@ -146,13 +146,29 @@ public final class Main {
             c.seconds("preflight.bootProbeTimeoutSeconds"),
             c.string("network.hostNetns").isEmpty() ? Optional.empty() : Optional.of(Path.of(c.string("network.hostNetns"))),
             preflightNetwork(c),
-            cachedVerdictOnly);
+            cachedVerdictOnly,
+            policyDemands(c));
     try {
       return Optional.of(Preflight.run(in));
     } catch (UnsupportedOperationException e) {
       org.slf4j.LoggerFactory.getLogger(Main.class).warn("preflight checks are not available in this build: {}", e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /** What the policy in policyDir and the defaults ask of the host; a policy that does not load says why. */
+  private static io.stockade.supervisor.preflight.PolicyDemands policyDemands(SupervisorConfig c) {
+    List<io.stockade.policy.Authorizer.SourcedGrant> grants = List.of();
+    Optional<String> problem = Optional.empty();
+    try {
+      grants = SupervisorWiring.policy(c.path("policyDir")).load().grants();
+    } catch (Exception e) {
+      problem = Optional.of(e.getMessage());
+    }
+    return new io.stockade.supervisor.preflight.PolicyDemands(grants, problem,
+        io.stockade.policy.CpuList.parse(c.string("defaults.cpus")),
+        c.integer("defaults.ioReadBytesPerSec") > 0 || c.integer("defaults.ioWriteBytesPerSec") > 0,
+        c.bool("network.enabled"));
   }
 
   /** The network configuration for the firewall audit; empty when networking is off or invalid. */

@@ -70,6 +70,16 @@ final class CgroupChecks {
     return results;
   }
 
+  /** Whether {@code v2Name} (cpu, memory, pids, io, cpuset) is usable on v2 or through its v1 hierarchy. */
+  static boolean usable(HostRoot host, String v2Name) {
+    CgroupLayout layout = CgroupLayout.discover(host);
+    if (layout.v2Dir().isPresent() && words(layout.v2Dir().get().resolve("cgroup.controllers")).contains(v2Name)) {
+      return true;
+    }
+    Path v1 = layout.v1Dirs().get(CONTROLLERS.get(v2Name));
+    return v1 != null && Files.isDirectory(v1);
+  }
+
   private static CheckResult controller(
       String name, Set<String> v2Controllers, Path v1Dir, CgroupLayout layout) {
     String id = "cgroup." + name;

@@ -45,6 +45,9 @@ public final class Preflight {
     checks.addAll(group("net", false, () -> NetworkChecks.check(host, inputs.hostNetns(), inputs.network())));
     checks.addAll(group("vmm", false, () -> VmmBinaryChecks.check(inputs.vmmBinaries(), inputs.neededKinds())));
     checks.addAll(group("storage", true, () -> StorageChecks.check(inputs)));
+    if (inputs.policy() != PolicyDemands.NONE) {
+      checks.addAll(group("policy", false, () -> PolicyChecks.check(host, inputs.policy(), inputs.vmmBinaries())));
+    }
     return new PreflightReport(checks, probe.verdict());
   }
 

@@ -29,6 +29,8 @@ import java.util.Set;
  * @param bootProbeCachedOnly use a cached boot-probe verdict but never boot a probe guest now
  *     (the daemon's start: an uncached probe on a host whose KVM guests hang would hold the socket
  *     closed for the whole probe timeout; `preflight` and the Preflight call do probe)
+ * @param policy what the policy and the defaults ask of the host ({@link PolicyDemands#NONE}: not
+ *     checked)
  */
 public record PreflightInputs(
     Path stateDir,
@@ -44,7 +46,18 @@ public record PreflightInputs(
     Duration bootProbeTimeout,
     Optional<Path> hostNetns,
     Optional<NetConfig> network,
-    boolean bootProbeCachedOnly) {
+    boolean bootProbeCachedOnly,
+    PolicyDemands policy) {
+
+  /** Without policy checks. */
+  public PreflightInputs(
+      Path stateDir, Path imageDir, Path runDir, Map<String, Path> vmmBinaries, Set<String> neededKinds,
+      Optional<Path> bootProbeKernel, Optional<Path> bootProbeInitrd, String bootProbeReadyLine,
+      Path bootProbeCache, boolean rerunBootProbe, Duration bootProbeTimeout, Optional<Path> hostNetns,
+      Optional<NetConfig> network, boolean bootProbeCachedOnly) {
+    this(stateDir, imageDir, runDir, vmmBinaries, neededKinds, bootProbeKernel, bootProbeInitrd, bootProbeReadyLine,
+        bootProbeCache, rerunBootProbe, bootProbeTimeout, hostNetns, network, bootProbeCachedOnly, PolicyDemands.NONE);
+  }
 
   /** Probing allowed when nothing is cached. */
   public PreflightInputs(
@@ -76,6 +89,7 @@ public record PreflightInputs(
     Objects.requireNonNull(bootProbeTimeout, "bootProbeTimeout");
     Objects.requireNonNull(hostNetns, "hostNetns (Optional.empty() for the host's own)");
     Objects.requireNonNull(network, "network (Optional.empty() when disabled)");
+    Objects.requireNonNull(policy, "policy (PolicyDemands.NONE when not checked)");
     if (bootProbeReadyLine.isBlank()) {
       throw new IllegalArgumentException("bootProbeReadyLine is blank: every line would match");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stockade.client.SandboxState;
 import io.stockade.policy.CpuList;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,10 +72,7 @@ class LimitsE2eTest {
 
       // The process runs in <prefix>-w<slot>; its firewall is in <prefix>-<slot>, in front of it.
       String prefix = system.daemon.netPrefix;
-      long inode = HostTraces.netnsInode(workload);
-      String workloadNs = HostTraces.netnsNames().stream()
-          .filter(n -> HostTraces.netnsInode(Path.of("/run/netns", n)) == inode).findFirst().orElse("(none)");
-      assertThat(workloadNs).as("the process's network namespace").matches(Pattern.quote(prefix) + "-w\\d+");
+      String workloadNs = workloadNamespace(workload);
       String sandboxNs = prefix + "-" + workloadNs.substring(prefix.length() + 2);
       String table = Shell.runOk("nsenter", "--net=/run/netns/" + sandboxNs,
           "nft", "list", "table", "inet", "stockade").out();
@@ -89,6 +87,59 @@ class LimitsE2eTest {
       alice.run("destroy", id);
     }
     assertThat(HostTraces.processesOf(id)).as("nothing of it runs after destroy").isEmpty();
+  }
+
+  /**
+   * A running process sandbox keeps its network when the daemon is killed and restarted: the
+   * restarted daemon reattaches to the process, its network reconcile keeps the workload
+   * namespace, and the process goes on reaching its destination; destroy then removes it.
+   */
+  @Test
+  void aProcessSandboxKeepsItsNetworkAcrossADaemonRestart() throws Exception {
+    Cli alice = system.cli(0);
+    String marker = "stk-e2-net-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 30), 36);
+    String id = Cli.sandbox(alice.json("create", "--kind", "process", "--name", "survivor",
+        "--egress", FakeInternet.SERVER_ADDRESS + "/32:tcp:" + FakeInternet.ALLOWED_PORT, "--", "/bin/sh", "-c",
+        "while true; do socat -T 2 - TCP:" + FakeInternet.SERVER_ADDRESS + ":" + FakeInternet.ALLOWED_PORT
+            + ",connect-timeout=2 </dev/null >/dev/null 2>&1; echo STK-E2-NET $?; sleep 0.5; done; echo " + marker))
+        .get("id").asText();
+    try {
+      alice.json("start", id);
+      ProcessHandle workload = awaitProcess(id, marker, Duration.ofSeconds(20));
+      system.daemon.remember(workload);
+      system.awaitConsole(id, "STK-E2-NET 0", Duration.ofSeconds(20));
+      String workloadNs = workloadNamespace(workload);
+
+      system.daemon.sigkill();
+      system.daemon.start();
+      assertThat(system.get(id).state()).as("after restart").isEqualTo(SandboxState.RUNNING);
+      assertThat(workload.isAlive()).isTrue();
+      assertThat(HostTraces.netnsInode(Path.of("/run/netns", workloadNs)))
+          .as("the workload namespace, kept").isEqualTo(HostTraces.netnsInode(workload));
+      long before = count(system.logs(id), "STK-E2-NET 0");
+      system.awaitSandbox(id, Duration.ofSeconds(20), "reaching its destination after the restart",
+          x -> count(system.logsQuietly(id), "STK-E2-NET 0") > before + 1);
+      assertThat(system.logs(id)).as("no failed connect").doesNotContainPattern("STK-E2-NET [1-9]");
+
+      alice.json("destroy", id);
+      assertThat(HostTraces.netnsNames()).as("namespaces after destroy").doesNotContain(workloadNs);
+    } finally {
+      alice.run("destroy", id);
+    }
+  }
+
+  private static long count(String text, String needle) {
+    return text.lines().filter(l -> l.contains(needle)).count();
+  }
+
+  /** The name under /run/netns of the namespace {@code p} runs in: <prefix>-w<slot>. */
+  private static String workloadNamespace(ProcessHandle p) {
+    long inode = HostTraces.netnsInode(p);
+    String name = HostTraces.netnsNames().stream()
+        .filter(n -> HostTraces.netnsInode(Path.of("/run/netns", n)) == inode).findFirst().orElse("(none)");
+    assertThat(name).as("the process's network namespace")
+        .matches(Pattern.quote(system.daemon.netPrefix) + "-w\\d+");
+    return name;
   }
 
   /** The process of sandbox {@code id} whose command line holds {@code marker}, once it runs. */

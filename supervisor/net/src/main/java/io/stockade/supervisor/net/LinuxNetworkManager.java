@@ -189,6 +189,8 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       EgressSpec egress) throws NetworkException {
     SandboxNetwork vm = attach(sandboxId, jailUid, jailGid, egress);
     long t0 = System.nanoTime();
+    // Still being attached: spare-slot builds wait (latency first) and reconcile keeps it.
+    inFlight.add(vm.slot());
     try {
       SlotAddresses a = SlotAddresses.of(config, vm.slot());
       workloads.plug(a);
@@ -212,6 +214,8 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     } catch (NetworkException | RuntimeException e) {
       detach(sandboxId);
       throw e;
+    } finally {
+      inFlight.remove(vm.slot());
     }
   }
 

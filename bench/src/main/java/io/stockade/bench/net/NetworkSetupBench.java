@@ -61,6 +61,7 @@ public final class NetworkSetupBench {
       }
       flatness(config, max);
       rateLimitCost(config);
+      processCost(config);
       System.out.println("-- by hand, one ip/nft command per step");
       for (int n : tiers(max)) {
         runByHand(n);
@@ -180,6 +181,34 @@ public final class NetworkSetupBench {
       Arrays.sort(plain);
       Arrays.sort(limited);
       System.out.printf("             ratio of medians %.2f%n", pct(limited, 50) / pct(plain, 50));
+    }
+  }
+
+  /**
+   * attach (VM) and attachProcess alternating (spare slots ready): what a process sandbox's
+   * workload namespace, the swap of its TAP for a veth and the second verification cost.
+   */
+  private static void processCost(NetConfig base) throws Exception {
+    try (LinuxNetworkManager m = LinuxNetworkManager.create(base.withPoolSize(4))) {
+      int cycles = 100;
+      double[] vm = new double[cycles];
+      double[] proc = new double[cycles];
+      for (int i = 0; i < cycles; i++) {
+        vm[i] = timedCycle(m, "vm-" + i, SPEC);
+        while (m.spareSlots() == 0) {
+          Thread.sleep(2);
+        }
+        long t0 = System.nanoTime();
+        m.attachProcess("proc-" + i, 4242, 4242, SPEC);
+        proc[i] = ms(t0);
+        m.detachAsync("proc-" + i).get(1, TimeUnit.MINUTES);
+      }
+      System.out.println("-- process sandboxes, alternating attaches (spare slots ready)");
+      print(1, "attach (VM)", vm);
+      print(1, "attachProcess", proc);
+      Arrays.sort(vm);
+      Arrays.sort(proc);
+      System.out.printf("             difference of medians %.1f ms%n", pct(proc, 50) - pct(vm, 50));
     }
   }
 

@@ -100,7 +100,12 @@ final class Runner {
         throw new NetworkException("reserve_uid", "sandbox " + sb.id + ": cannot lease its uid for the TAP owner: " + e.getMessage(), e);
       }
       sb.jailUid(uid);
-      sb.network(network.attach(sb.id, uid, uid, new EgressSpec(spec.egress(), spec.dnsNames(), spec.netRate())));
+      EgressSpec egress = new EgressSpec(spec.egress(), spec.dnsNames(), spec.netRate());
+      // A jailed process has no VM behind the TAP: it gets a namespace of its own behind the
+      // sandbox's firewall (docs/network.md, "Process sandboxes").
+      sb.network(spec.kind().equals(VmmKind.PROCESS.wireName())
+          ? network.attachProcess(sb.id, uid, uid, egress)
+          : network.attach(sb.id, uid, uid, egress));
     }
   }
 

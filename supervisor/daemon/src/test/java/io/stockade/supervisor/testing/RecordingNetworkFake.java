@@ -19,12 +19,21 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RecordingNetworkFake implements NetworkManager {
   /** The last spec attached or updated, by sandbox id. */
   public final Map<String, EgressSpec> specs = new ConcurrentHashMap<>();
+  /** Ids that were attached as process sandboxes. */
+  public final Set<String> processes = ConcurrentHashMap.newKeySet();
 
   @Override
   public SandboxNetwork attach(String sandboxId, int jailUid, int jailGid, EgressSpec egress) {
     specs.put(sandboxId, egress);
     return new SandboxNetwork(sandboxId, 1, Path.of("/nonexistent/fake-netns"), "tap-fake", "02:00:00:00:00:01",
         "10.255.0.2", 30, "10.255.0.1", List.of());
+  }
+
+  /** Process sandboxes attach here (the lifecycle picks by kind); recorded alike. */
+  @Override
+  public SandboxNetwork attachProcess(String sandboxId, int jailUid, int jailGid, EgressSpec egress) {
+    processes.add(sandboxId);
+    return attach(sandboxId, jailUid, jailGid, egress);
   }
 
   @Override

@@ -43,6 +43,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
   private final ExecutorService teardown;
   private final ScheduledExecutorService refresher;
   private final SlotPool pool;
+  private final WorkloadLink workloads;
 
   /** A sandbox this manager attached: what its tables were built from. */
   private record Live(SlotAddresses addresses, EgressSpec spec, List<EgressRule> pinned) {}
@@ -51,6 +52,7 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
     this.config = config;
     this.commands = new Commands(config);
     this.plumbing = new Plumbing(config, commands);
+    this.workloads = new WorkloadLink(commands);
     this.leases = new SlotLeases(config.stateDir(), config.firstSlot(), config.slotCount());
     this.teardown = Executors.newFixedThreadPool(2, daemon("stockade-net-teardown"));
     this.refresher = Executors.newSingleThreadScheduledExecutor(daemon("stockade-net-dns"));
@@ -173,6 +175,47 @@ public final class LinuxNetworkManager implements NetworkManager, AutoCloseable 
       throw e;
     } finally {
       inFlight.remove(slot);
+    }
+  }
+
+  /**
+   * Attaches as for a VM (verified, probed through the real TAP), then gives the process its
+   * workload namespace in the TAP's place ({@link WorkloadLink}) and verifies again: the table
+   * read back must still be the one installed, the host element present, and a connect from
+   * inside the workload namespace to a denied address refused. Any failure detaches everything.
+   */
+  @Override
+  public SandboxNetwork attachProcess(String sandboxId, int jailUid, int jailGid,
+      EgressSpec egress) throws NetworkException {
+    SandboxNetwork vm = attach(sandboxId, jailUid, jailGid, egress);
+    long t0 = System.nanoTime();
+    // Still being attached: spare-slot builds wait (latency first) and reconcile keeps it.
+    inFlight.add(vm.slot());
+    try {
+      SlotAddresses a = SlotAddresses.of(config, vm.slot());
+      workloads.plug(a);
+      long t1 = System.nanoTime();
+      Live l = live.get(sandboxId);
+      verifySandbox(a, SandboxFirewall.build(config, a,
+          Allowlist.of(l.spec().rules(), l.pinned()), l.spec().rate()));
+      verifyHostElement(a);
+      long t2 = System.nanoTime();
+      String refusal = workloads.probe(a, PROBE_TIMEOUT_MS);
+      if (refusal != null) {
+        throw new NetworkException("probe denied egress", "process sandbox " + sandboxId + ": "
+            + refusal + ": the firewall in " + a.netnsPath() + " does not refuse denied traffic"
+            + " from " + a.workloadNetnsPath() + "; check that nothing else edits it");
+      }
+      LOG.debug("attachProcess {} slot {}: plug={} verify={} probe={} us", sandboxId, vm.slot(),
+          (t1 - t0) / 1000, (t2 - t1) / 1000, (System.nanoTime() - t2) / 1000);
+      return new SandboxNetwork(sandboxId, vm.slot(), a.workloadNetnsPath(),
+          SlotAddresses.WORKLOAD_ETH, vm.mac(), vm.guestAddress(), vm.prefixLength(),
+          vm.gateway(), vm.dns());
+    } catch (NetworkException | RuntimeException e) {
+      detach(sandboxId);
+      throw e;
+    } finally {
+      inFlight.remove(vm.slot());
     }
   }
 

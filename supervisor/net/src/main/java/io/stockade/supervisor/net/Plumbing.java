@@ -222,6 +222,8 @@ final class Plumbing {
   void teardown(SlotAddresses a) {
     quietly(() -> applyHost(HostFirewall.element(config, "delete", a), "remove host element"));
     quietly(() -> cmd.ip(host, "remove host veth", null, "link", "del", a.hostVeth()));
+    // A process sandbox's workload namespace (absent for a VM's slot: then this is a no-op).
+    InNamespace.delete(a.workloadNetnsPath());
     InNamespace.delete(a.netnsPath());
     quietly(() -> cmd.conntrack(host, "remove host conntrack entries", "-D", "-s",
         Ipv4.format(a.guest())));

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds slots that belong to no live sandbox and removes them: leases whose id is not live (or
- * empty, torn by a crash), namespaces, host veths and host set elements carrying this manager's
+ * empty, torn by a crash), namespaces (a process sandbox's workload namespace too), host veths and host set elements carrying this manager's
  * name prefix without a live lease. Teardowns run four at a time; the whole run is bounded.
  */
 final class Reconciler {
@@ -90,7 +90,8 @@ final class Reconciler {
   }
 
   private Set<Integer> namespaceSlots() {
-    Pattern p = Pattern.compile(Pattern.quote(config.namePrefix() + "-") + "(\\d{1,4})");
+    // Sandbox namespaces <prefix>-<n> and process sandboxes' workload namespaces <prefix>-w<n>.
+    Pattern p = Pattern.compile(Pattern.quote(config.namePrefix() + "-") + "w?(\\d{1,4})");
     Set<Integer> out = new TreeSet<>();
     try (Stream<Path> files = Files.list(Path.of("/run/netns"))) {
       files.forEach(f -> collect(p.matcher(f.getFileName().toString()), out));

@@ -9,8 +9,10 @@ import java.util.List;
  *
  * @param sandboxId the sandbox
  * @param slot index unique while in use; names and addresses derive from it
- * @param netnsPath host path of the namespace (bind mount under /run/netns or the run directory)
- * @param tapName the TAP device inside the namespace
+ * @param netnsPath host path of the namespace the workload runs in (bind mount under /run/netns):
+ *     the sandbox namespace holding the TAP for a VM, the workload namespace behind it for a
+ *     process ({@link NetworkManager#attachProcess})
+ * @param tapName the TAP device inside the namespace; for a process, its interface {@code eth0}
  * @param mac the guest's MAC address (deterministic per slot, locally administered)
  * @param guestAddress the guest's IPv4 address
  * @param prefixLength prefix length of the guest's link subnet

@@ -17,9 +17,12 @@ record SlotAddresses(
     long gateway,
     long guest,
     String guestMac,
-    String gatewayMac) {
+    String gatewayMac,
+    String workloadNetnsName) {
 
   static final String SANDBOX_VETH = "up0";
+  /** A process sandbox's interface, in its workload namespace (the VM's is named so too). */
+  static final String WORKLOAD_ETH = "eth0";
   static final String TAP = "tap0";
   static final int LINK_PREFIX = 30;
 
@@ -38,7 +41,8 @@ record SlotAddresses(
         base + 5,
         base + 6,
         mac(0x02, slot),
-        mac(0x06, slot));
+        mac(0x06, slot),
+        config.namePrefix() + "-w" + slot);
   }
 
   /** Locally administered unicast MACs (bit 1 of the first octet set, bit 0 clear). */
@@ -48,6 +52,14 @@ record SlotAddresses(
 
   Path netnsPath() {
     return Path.of("/run/netns", netnsName);
+  }
+
+  /**
+   * The namespace a process sandbox runs in, nested behind the sandbox namespace (see {@link
+   * WorkloadLink}); exists only while a process sandbox holds the slot.
+   */
+  Path workloadNetnsPath() {
+    return Path.of("/run/netns", workloadNetnsName);
   }
 
   /** The guest link /30's first address (route target on the host). */

@@ -185,12 +185,16 @@ final class TestBed implements AutoCloseable {
     }
   }
 
-  /** Namespaces, links in the host ns and set elements that carry this bed's prefix. */
+  /**
+   * Namespaces (sandbox and process workload), links in the host ns, set elements and leases
+   * that carry this bed's prefix.
+   */
   long leftovers() throws Exception {
     long netns;
     try (var s = Files.list(Path.of("/run/netns"))) {
       netns = s.map(f -> f.getFileName().toString())
-          .filter(n -> n.startsWith(prefix + "-") && n.substring(prefix.length() + 1).matches("\\d+"))
+          .filter(n -> n.startsWith(prefix + "-")
+              && n.substring(prefix.length() + 1).matches("w?\\d+"))
           .count();
     }
     long links = sh("ip", "-n", hostNs, "-o", "link", "show").lines()

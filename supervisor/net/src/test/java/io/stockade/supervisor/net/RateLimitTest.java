@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,30 +18,15 @@ import org.junit.jupiter.api.Test;
  * so the bounds below are wide (a third to twice that) yet far below what gets through without
  * the limit, which each test measures on the same path.
  */
-class RateLimitTest {
+class RateLimitTest extends ManagerFixture {
   private static final Duration FLOOD = Duration.ofMillis(1500);
   private static final double SECONDS = FLOOD.toMillis() / 1000.0;
   private static final String SERVER = "198.51.100.1";
   private static final int PORT = 9000;
 
-  private TestBed bed;
-  private LinuxNetworkManager manager;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    TestBed.assumeCapable();
-    bed = new TestBed("stk-nrt");
-    manager = LinuxNetworkManager.create(bed.config());
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (manager != null) {
-      manager.close();
-    }
-    if (bed != null) {
-      bed.close();
-    }
+  @Override
+  String prefix() {
+    return "stk-nrt";
   }
 
   private static EgressSpec udpAndTcp(RateLimit rate) {

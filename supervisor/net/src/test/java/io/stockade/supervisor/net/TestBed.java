@@ -148,6 +148,40 @@ final class TestBed implements AutoCloseable {
     throw new IllegalStateException("listener on port " + port + " in " + ns + " did not start");
   }
 
+  /**
+   * A TCP connection from {@code ns} to a listener on addr:port in the internet namespace that
+   * has carried a first line; for tests that narrow the egress under it.
+   */
+  OpenConnection openConnection(String ns, String addr, int port) throws Exception {
+    Path received = stateDir.resolve("received-" + port);
+    listen(inetNs, addr, port, received);
+    Process client = start("ip", "netns", "exec", ns, "nc", addr, String.valueOf(port));
+    OpenConnection c = new OpenConnection(client.getOutputStream(), received);
+    c.send("before");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> Files.readString(received).contains("before"));
+    return c;
+  }
+
+  /** The client end of {@link #openConnection} and what its server received. */
+  record OpenConnection(java.io.OutputStream toServer, Path received) {
+    void send(String line) throws IOException {
+      toServer.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      toServer.flush();
+    }
+
+    /** Whether a line sent now still reaches the server (half a second to arrive). */
+    boolean stillCarries(String line) throws Exception {
+      try {
+        send(line);
+      } catch (IOException e) {
+        // the client already saw the reset and exited: also a cut connection
+      }
+      Thread.sleep(500);
+      return Files.readString(received).contains(line);
+    }
+  }
+
   Process start(String... cmd) throws IOException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     processes.add(p);

@@ -15,9 +15,7 @@ class CgroupLayoutTest {
   @TempDir Path root;
 
   private void write(String absolute, String text) throws IOException {
-    Path p = new HostRoot(root).resolve(absolute);
-    Files.createDirectories(p.getParent());
-    Files.writeString(p, text);
+    PreflightHostTestSupport.write(root, absolute, text);
   }
 
   /** This machine's shape: v2 at /sys/fs/cgroup/unified without cpu/memory/pids, v1 beside it. */

@@ -26,9 +26,7 @@ class PolicyChecksTest {
   @TempDir Path root;
 
   private void write(String absolute, String text) throws IOException {
-    Path p = new HostRoot(root).resolve(absolute);
-    Files.createDirectories(p.getParent());
-    Files.writeString(p, text);
+    PreflightHostTestSupport.write(root, absolute, text);
   }
 
   private HostRoot host(boolean cpuset) throws IOException {

@@ -40,20 +40,24 @@ final class Flood {
 
   /** A UDP socket bound in {@code netns}. */
   static DatagramChannel bind(String netns, String addr, int port) throws NetworkException {
-    return in(netns, () -> {
-      DatagramChannel c = DatagramChannel.open();
-      c.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-      c.bind(new InetSocketAddress(addr, port));
-      return c;
-    });
+    return udp(netns, c -> c.bind(new InetSocketAddress(addr, port)));
   }
 
   /** A UDP socket in {@code netns} connected to addr:port. */
   static DatagramChannel connect(String netns, String addr, int port) throws NetworkException {
+    return udp(netns, c -> c.connect(new InetSocketAddress(addr, port)));
+  }
+
+  private interface Setup {
+    void apply(DatagramChannel c) throws IOException;
+  }
+
+  /** A UDP socket made in {@code netns} (it stays there), with a large receive buffer, then set up. */
+  private static DatagramChannel udp(String netns, Setup setup) throws NetworkException {
     return in(netns, () -> {
       DatagramChannel c = DatagramChannel.open();
       c.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-      c.connect(new InetSocketAddress(addr, port));
+      setup.apply(c);
       return c;
     });
   }

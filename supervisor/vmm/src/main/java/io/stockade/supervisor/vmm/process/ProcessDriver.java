@@ -68,6 +68,9 @@ public final class ProcessDriver implements VmmDriver {
     JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, spec.pidsOr(256), 1024, 0)
         .withIo(spec.ioReadBytesPerSec(), spec.ioWriteBytesPerSec()).withCpus(spec.cpus());
     List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
+    if (spec.network().isPresent()) {
+      mounts.addAll(NetworkFiles.write(spec.sandboxDir(), spec.network().get()));
+    }
     JailSpec js = new JailSpec(
         spec.sandboxId(), executable, spec.command(), ENV, mounts, List.of("null", "zero", "urandom"),
         spec.network().map(n -> n.netnsPath()), limits, "process", true, "/tmp");

@@ -1,5 +1,6 @@
 package io.stockade.supervisor.vmm.process;
 
+import io.stockade.supervisor.net.SandboxNetwork;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -194,5 +195,27 @@ class ProcessDriverTest {
     assertThat(CpuList.parse(Files.readString(cgroupFile(workload, "cpuset", "cpuset.cpus")))).isEqualTo(pin);
     vm.process().killAll();
     vm.onExit().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aNetworkedProcessSeesItsResolverAndNothingElseOfTheHostsEtc() throws Exception {
+    String ns = "stk-vm-pn" + id.substring(id.length() - 6);
+    assertThat(new ProcessBuilder("ip", "netns", "add", ns).inheritIO().start().waitFor()).isZero();
+    try {
+      SandboxNetwork net = new SandboxNetwork(id, 1, Path.of("/run/netns", ns), "eth0", "02:00:00:00:00:02",
+          "10.255.0.2", 30, "10.255.0.1", List.of("198.51.100.53"));
+      VmInstance vm = driver.launch(new LaunchSpec(id, 1, 64, Optional.empty(),
+          List.of("/bin/sh", "-c", "cat /etc/resolv.conf /etc/hosts; echo ETC: $(ls /etc); test -s /etc/ssl/certs/ca-certificates.crt && echo CA-OK"),
+          Optional.of(net), work.resolve("sb"), Duration.ofSeconds(5), Optional.empty()));
+      assertThat(vm.onExit().get(10, TimeUnit.SECONDS)).as(() -> consoleOf(vm)).isEqualTo(0);
+      String out = Files.readString(vm.consoleLog());
+      assertThat(out).contains("nameserver 198.51.100.53").contains("127.0.0.1\tlocalhost");
+      assertThat(out).containsPattern("ETC: (alternatives )?hosts (ld.so.cache )?resolv.conf ssl\\s");
+      if (Files.isRegularFile(Path.of("/etc/ssl/certs/ca-certificates.crt"))) {
+        assertThat(out).as("the host's public CA bundle, for TLS clients").contains("CA-OK");
+      }
+    } finally {
+      new ProcessBuilder("ip", "netns", "del", ns).inheritIO().start().waitFor();
+    }
   }
 }

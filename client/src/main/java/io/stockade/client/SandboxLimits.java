@@ -13,6 +13,8 @@ import java.util.List;
  * @param netBytesPerSec network rate limit, bytes/s in each direction; 0 = none
  * @param netPacketsPerSec network rate limit, packets/s in each direction; 0 = none
  * @param dataDisks its extra data disks, in the order the guest sees them
+ * @param openFiles the open-files limit (RLIMIT_NOFILE) its policy sets; 0 = the driver's default
+ *     (absent from a server that predates it)
  */
 public record SandboxLimits(
     long pids,
@@ -21,7 +23,8 @@ public record SandboxLimits(
     String cpus,
     long netBytesPerSec,
     long netPacketsPerSec,
-    List<DataDisk> dataDisks) {
+    List<DataDisk> dataDisks,
+    long openFiles) {
 
   public SandboxLimits {
     dataDisks = SandboxSpec.copyOf(dataDisks, "dataDisks");

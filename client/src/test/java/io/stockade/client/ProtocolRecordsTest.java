@@ -158,7 +158,7 @@ class ProtocolRecordsTest {
     SandboxInfo info = new SandboxInfo("sb-1", "web", SandboxKind.QEMU, 1000, SandboxState.RUNNING, null, null,
         "default", 1, 256, List.of(), List.of(), Instant.parse("2026-11-26T13:00:00Z"),
         Instant.parse("2026-11-26T13:00:03.5Z"), null, new NetworkInfo("10.200.0.2/30", "10.200.0.1", "02:00:00:00:00:01"),
-        new SandboxStats(1, 2, 3, 4), new SandboxLimits(64, 0, 1048576, "1", 125000, 0, List.of(DataDisk.ofMiB(16))));
+        new SandboxStats(1, 2, 3, 4), new SandboxLimits(64, 0, 1048576, "1", 125000, 0, List.of(DataDisk.ofMiB(16)), 4096));
     ObjectNode node = VarlinkJson.encode(new Replies.Sandbox(info));
     assertThat(node.get("sandbox").get("limits").get("cpus").asText()).isEqualTo("1");
     assertThat(node.get("sandbox").get("limits").get("dataDisks").get(0).get("sizeMiB").asLong()).isEqualTo(16);

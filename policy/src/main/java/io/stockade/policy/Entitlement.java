@@ -54,6 +54,7 @@ final class Entitlement {
     int dataDisks = 0;
     long dataDiskMiB = 0;
     long pids = 0;
+    long openFiles = 0;
     // 0 is "no cap", the most permissive: one rule without a cap lifts it.
     long io = -1;
     long netBytes = -1;
@@ -73,6 +74,7 @@ final class Entitlement {
       dataDisks = Math.max(dataDisks, g.maxDataDisks());
       dataDiskMiB = Math.max(dataDiskMiB, g.maxDataDiskMiB());
       pids = Math.max(pids, g.maxPids());
+      openFiles = Math.max(openFiles, g.openFiles());
       io = io == 0 || g.maxIoBytesPerSec() == 0 ? 0 : Math.max(io, g.maxIoBytesPerSec());
       netBytes = loosest(netBytes, g.maxNetRate().bytesPerSecond());
       netPackets = loosest(netPackets, g.maxNetRate().packetsPerSecond());
@@ -89,7 +91,7 @@ final class Entitlement {
     Grant merged = new Grant(kinds, images, (int) limits[0], (int) limits[1], limits[2],
         (int) limits[3], limits[4], List.copyOf(egress), List.copyOf(dnsNames), List.copyOf(commands),
         dataDisks, dataDiskMiB, pids, Math.max(io, 0), cpus == null ? CpuList.NONE : cpus,
-        new RateLimit(Math.max(netBytes, 0), Math.max(netPackets, 0)));
+        new RateLimit(Math.max(netBytes, 0), Math.max(netPackets, 0)), openFiles);
     return new Entitlement(merged, admin, sources, from);
   }
 

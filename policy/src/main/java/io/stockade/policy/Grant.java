@@ -29,6 +29,8 @@ import java.util.Set;
  * @param maxNetRate the largest network rate limit a request may ask for, per field (bytes/s,
  *     packets/s, each direction); a request that sets none in a field gets this as its limit there.
  *     0 in a field = no cap
+ * @param openFiles the open-files limit (RLIMIT_NOFILE) of each of its sandboxes' processes: the
+ *     policy sets it, a request cannot; 0 = the drivers' default (1024)
  */
 public record Grant(
     Set<String> kinds,
@@ -46,7 +48,18 @@ public record Grant(
     long maxPids,
     long maxIoBytesPerSec,
     CpuList cpus,
-    RateLimit maxNetRate) {
+    RateLimit maxNetRate,
+    long openFiles) {
+
+  /** A grant without an open-files limit of its own (the shape before it existed). */
+  public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,
+      long maxMemoryMiBPerSandbox, int maxVcpusTotal, long maxMemoryMiBTotal,
+      List<EgressRule> egress, List<String> dnsNames, List<String> commands, int maxDataDisks,
+      long maxDataDiskMiB, long maxPids, long maxIoBytesPerSec, CpuList cpus, RateLimit maxNetRate) {
+    this(kinds, images, maxSandboxes, maxVcpusPerSandbox, maxMemoryMiBPerSandbox, maxVcpusTotal,
+        maxMemoryMiBTotal, egress, dnsNames, commands, maxDataDisks, maxDataDiskMiB, maxPids,
+        maxIoBytesPerSec, cpus, maxNetRate, 0);
+  }
 
   /** A grant without CPU or network rate fields (the shape before they existed). */
   public Grant(Set<String> kinds, Set<String> images, int maxSandboxes, int maxVcpusPerSandbox,

@@ -13,7 +13,7 @@ final class GrantParser {
   private static final Set<String> FIELDS = Set.of("kinds", "images", "commands", "maxSandboxes",
       "maxVcpus", "maxMemoryMiB", "totalVcpus", "totalMemoryMiB", "egress", "dnsNames",
       "maxDataDisks", "maxDataDiskMiB", "maxPids", "maxIoBytesPerSec", "cpus", "maxNetBytesPerSec",
-      "maxNetPacketsPerSec");
+      "maxNetPacketsPerSec", "openFiles");
   private static final Set<String> EGRESS_FIELDS = Set.of("cidr", "protocol", "ports");
 
   private final Problems problems;
@@ -47,6 +47,7 @@ final class GrantParser {
         Syntax.MAX_NET_BYTES_PER_SEC, false);
     Long netPackets = problems.integer(grant, at, "maxNetPacketsPerSec", Syntax.MIN_NET_PACKETS_PER_SEC,
         Syntax.MAX_NET_PACKETS_PER_SEC, false);
+    Long openFiles = problems.integer(grant, at, "openFiles", Syntax.MIN_OPEN_FILES, Syntax.MAX_OPEN_FILES, false);
     CpuList cpus = cpus(grant, at);
     List<EgressRule> egress = egress(grant, at);
     Set<String> dnsNames = strings(grant, at, "dnsNames", false, Syntax::dnsPattern);
@@ -80,7 +81,8 @@ final class GrantParser {
         List.copyOf(dnsNames), List.copyOf(commands),
         dataDisks == null ? 0 : dataDisks.intValue(), dataDiskMiB == null ? 0 : dataDiskMiB,
         pids == null ? 0 : pids, io == null ? 0 : io, cpus,
-        new RateLimit(netBytes == null ? 0 : netBytes, netPackets == null ? 0 : netPackets));
+        new RateLimit(netBytes == null ? 0 : netBytes, netPackets == null ? 0 : netPackets),
+        openFiles == null ? 0 : openFiles);
   }
 
   /** Absent: no restriction. Present: a non-empty CPU list in the kernel's format ("0-3,6"). */

@@ -17,6 +17,12 @@ final class Syntax {
   static final int MAX_DATA_DISKS = 16;
   /** The kernel's PID_MAX_LIMIT on 64-bit: no pids.max above it means anything. */
   static final long MAX_PIDS = 4L * 1024 * 1024;
+  /**
+   * RLIMIT_NOFILE: below 16 a dynamically linked program hardly starts; above fs.nr_open's
+   * default (1048576) the kernel refuses the limit.
+   */
+  static final long MIN_OPEN_FILES = 16;
+  static final long MAX_OPEN_FILES = 1_048_576;
   /** Network rates: the network's own ranges (their reasons are in {@link RateLimit}). */
   static final long MIN_NET_BYTES_PER_SEC = RateLimit.MIN_BYTES_PER_SECOND;
   static final long MAX_NET_BYTES_PER_SEC = RateLimit.MAX_BYTES_PER_SECOND;

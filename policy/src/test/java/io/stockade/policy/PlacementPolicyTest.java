@@ -32,7 +32,9 @@ class PlacementPolicyTest {
         Arguments.of("'maxNetBytesPerSec': 1499", g + "/maxNetBytesPerSec", "must be from 1500 to 4294967295, got 1499"),
         Arguments.of("'maxNetBytesPerSec': '1M'", g + "/maxNetBytesPerSec", "must be an integer"),
         Arguments.of("'maxNetPacketsPerSec': 9", g + "/maxNetPacketsPerSec", "must be from 10 to 10000000, got 9"),
-        Arguments.of("'maxNetPacketPerSec': 10", g + "/maxNetPacketPerSec", "unknown field"));
+        Arguments.of("'maxNetPacketPerSec': 10", g + "/maxNetPacketPerSec", "unknown field"),
+        Arguments.of("'openFiles': 15", g + "/openFiles", "must be from 16 to 1048576, got 15"),
+        Arguments.of("'openFiles': 1048577", g + "/openFiles", "must be from 16 to 1048576"));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -85,9 +87,11 @@ class PlacementPolicyTest {
   void groupRulesMergeToTheMostPermissive() throws Exception {
     PolicyFixture f = new PolicyFixture(tmp);
     f.write("10-test.json", PolicyFixture.file(
-        "{'groups': ['ci'], 'grant': {" + BASE + ", 'cpus': '0', 'maxNetBytesPerSec': 4000, 'maxNetPacketsPerSec': 50}},"
-            + "{'groups': ['dev'], 'grant': {" + BASE + ", 'cpus': '2-3', 'maxNetBytesPerSec': 8000}}"));
+        "{'groups': ['ci'], 'grant': {" + BASE + ", 'cpus': '0', 'maxNetBytesPerSec': 4000, 'maxNetPacketsPerSec': 50,"
+            + " 'openFiles': 4096}},"
+            + "{'groups': ['dev'], 'grant': {" + BASE + ", 'cpus': '2-3', 'maxNetBytesPerSec': 8000, 'openFiles': 2048}}"));
     Grant g = f.load().grantFor(f.subject("bob")).orElseThrow();
+    assertThat(g.openFiles()).as("the larger open-files limit").isEqualTo(4096);
     assertThat(g.cpus()).hasToString("0,2-3");
     assertThat(g.maxNetRate()).as("a rule without a packets cap lifts it").isEqualTo(new RateLimit(8000, 0));
 

@@ -91,6 +91,7 @@ final class Output {
   private static void limitRows(List<String[]> rows, io.stockade.client.SandboxLimits l) {
     rows.add(row("pinned to CPUs", l.cpus() == null ? "- (not pinned)" : l.cpus()));
     rows.add(row("pids limit", l.pids() == 0 ? "- (the driver's default)" : String.valueOf(l.pids())));
+    rows.add(row("open files", l.openFiles() == 0 ? "- (the driver's default)" : String.valueOf(l.openFiles())));
     rows.add(row("disk I/O limit", l.ioReadBytesPerSec() == 0 && l.ioWriteBytesPerSec() == 0 ? "-"
         : "read " + perSecond(l.ioReadBytesPerSec(), "B") + ", write " + perSecond(l.ioWriteBytesPerSec(), "B")));
     rows.add(row("network rate", l.netBytesPerSec() == 0 && l.netPacketsPerSec() == 0 ? "-"

@@ -41,6 +41,7 @@ final class Handlers {
         p.string("cpus", false),
         // Range checks beyond "a non-negative integer" are the policy's IntentSyntax, naming the range.
         p.integer("netBytesPerSec", 0, 0, Long.MAX_VALUE),
-        p.integer("netPacketsPerSec", 0, 0, Long.MAX_VALUE));
+        p.integer("netPacketsPerSec", 0, 0, Long.MAX_VALUE),
+        0); // openFiles: the policy's to set, not the request's
   }
 }

@@ -54,6 +54,7 @@ public final class Wire {
         lo.put("cpus", l.cpus());
       }
       lo.put("netBytesPerSec", l.netBytesPerSec()).put("netPacketsPerSec", l.netPacketsPerSec());
+      lo.put("openFiles", l.openFiles());
       ArrayNode disks = lo.putArray("dataDisks");
       l.dataDiskMiB().forEach(mib -> disks.addObject().put("sizeMiB", mib));
     }

@@ -98,7 +98,8 @@ final class Admission {
     if (asked.network()) {
       rate = grant.map(g -> g.netRateFor(asked.netRate())).orElse(asked.netRate()).orElse(settings.defaultNetRate());
     }
-    return spec.withPlacement(cpus, rate);
+    // The open-files limit is the policy's alone: a request has no say in it.
+    return spec.withPlacement(cpus, rate).withOpenFiles(grant.map(io.stockade.policy.Grant::openFiles).orElse(0L));
   }
 
   private void undo(Sandbox sb) {

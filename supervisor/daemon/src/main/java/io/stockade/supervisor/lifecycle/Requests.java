@@ -102,7 +102,7 @@ final class Requests {
     }
     SandboxSpec spec = new SandboxSpec(kind.wireName(), r.name(), image, command, vcpus, mem, r.egress(), r.dnsNames(),
         r.network(), ready, r.dataDiskMiB(), r.pids(), r.ioReadBytesPerSec(), r.ioWriteBytesPerSec(), cpus.toString(),
-        r.netBytesPerSec(), r.netPacketsPerSec());
+        r.netBytesPerSec(), r.netPacketsPerSec(), 0);
     try {
       IntentSyntax.check(intent(spec));
     } catch (InvalidIntentException e) {

@@ -176,7 +176,8 @@ final class Runner {
                   spec.pids() > 0 ? spec.pids() : settings.defaultPids(),
                   spec.ioReadBytesPerSec() > 0 ? spec.ioReadBytesPerSec() : settings.defaultIoReadBytesPerSec(),
                   spec.ioWriteBytesPerSec() > 0 ? spec.ioWriteBytesPerSec() : settings.defaultIoWriteBytesPerSec(),
-                  spec.cpuList()));
+                  spec.cpuList(),
+                  spec.openFiles()));
     } catch (VmmException e) {
       throw failLaunch(sb, step, e.getMessage(), e.consoleTail(), e, t0);
     } catch (NetworkException | ImageException e) {

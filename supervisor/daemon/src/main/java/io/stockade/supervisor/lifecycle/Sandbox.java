@@ -85,7 +85,7 @@ final class Sandbox {
         spec.image().isEmpty() ? null : spec.image(), spec.vcpus(), spec.memoryMiB(), spec.egress(),
         spec.dnsNames(), createdAt, startedAt(), stoppedAt(), networkRecord(), stats,
         new SandboxView.Limits(spec.pids(), spec.ioReadBytesPerSec(), spec.ioWriteBytesPerSec(), spec.cpus(),
-            spec.netBytesPerSec(), spec.netPacketsPerSec(), spec.dataDiskMiB()));
+            spec.netBytesPerSec(), spec.netPacketsPerSec(), spec.dataDiskMiB(), spec.openFiles()));
   }
 
   synchronized PersistedSandbox persisted() {

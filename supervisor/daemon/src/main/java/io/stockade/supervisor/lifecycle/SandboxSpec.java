@@ -32,6 +32,7 @@ import java.util.Objects;
  * @param netBytesPerSec network rate limit, bytes/s each direction (after admission: with the
  *     grant's cap or {@code defaults.netBytesPerSec} filled in); 0 = none
  * @param netPacketsPerSec likewise in packets/s
+ * @param openFiles the open-files limit its grant sets (fixed at admission); 0 = the driver's
  */
 public record SandboxSpec(
     String kind,
@@ -50,7 +51,8 @@ public record SandboxSpec(
     long ioWriteBytesPerSec,
     String cpus,
     long netBytesPerSec,
-    long netPacketsPerSec) {
+    long netPacketsPerSec,
+    long openFiles) {
 
   @JsonCreator
   public SandboxSpec {
@@ -71,7 +73,7 @@ public record SandboxSpec(
       int readyTimeoutSeconds, List<Long> dataDiskMiB, long pids, long ioReadBytesPerSec,
       long ioWriteBytesPerSec) {
     this(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
-        readyTimeoutSeconds, dataDiskMiB, pids, ioReadBytesPerSec, ioWriteBytesPerSec, "", 0, 0);
+        readyTimeoutSeconds, dataDiskMiB, pids, ioReadBytesPerSec, ioWriteBytesPerSec, "", 0, 0, 0);
   }
 
   /** A spec without pids or I/O limits. */
@@ -93,18 +95,24 @@ public record SandboxSpec(
   SandboxSpec withEgress(List<EgressRule> newEgress, List<String> newDnsNames) {
     return new SandboxSpec(
         kind, name, image, command, vcpus, memoryMiB, newEgress, newDnsNames, network, readyTimeoutSeconds, dataDiskMiB,
-        pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
+        pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec, openFiles);
   }
 
   SandboxSpec withIo(long read, long write) {
     return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
-        readyTimeoutSeconds, dataDiskMiB, pids, read, write, cpus, netBytesPerSec, netPacketsPerSec);
+        readyTimeoutSeconds, dataDiskMiB, pids, read, write, cpus, netBytesPerSec, netPacketsPerSec, openFiles);
   }
 
   SandboxSpec withPlacement(CpuList newCpus, RateLimit newNetRate) {
     return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
         readyTimeoutSeconds, dataDiskMiB, pids, ioReadBytesPerSec, ioWriteBytesPerSec, newCpus.toString(),
-        newNetRate.bytesPerSecond(), newNetRate.packetsPerSecond());
+        newNetRate.bytesPerSecond(), newNetRate.packetsPerSecond(), openFiles);
+  }
+
+  SandboxSpec withOpenFiles(long newOpenFiles) {
+    return new SandboxSpec(kind, name, image, command, vcpus, memoryMiB, egress, dnsNames, network,
+        readyTimeoutSeconds, dataDiskMiB, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec,
+        netPacketsPerSec, newOpenFiles);
   }
 
   /** The CPUs it is pinned to ({@link CpuList#NONE}: not pinned). */
@@ -120,6 +128,6 @@ public record SandboxSpec(
   SandboxSpec withName(String newName) {
     return new SandboxSpec(
         kind, newName, image, command, vcpus, memoryMiB, egress, dnsNames, network, readyTimeoutSeconds, dataDiskMiB,
-        pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec);
+        pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, netBytesPerSec, netPacketsPerSec, openFiles);
   }
 }

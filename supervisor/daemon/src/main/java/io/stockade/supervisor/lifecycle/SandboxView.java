@@ -36,5 +36,5 @@ public record SandboxView(
 
   /** See the protocol's SandboxLimits; pids 0 = the driver's default, cpus "" = not pinned. */
   public record Limits(long pids, long ioReadBytesPerSec, long ioWriteBytesPerSec, String cpus,
-      long netBytesPerSec, long netPacketsPerSec, List<Long> dataDiskMiB) {}
+      long netBytesPerSec, long netPacketsPerSec, List<Long> dataDiskMiB, long openFiles) {}
 }

@@ -204,7 +204,8 @@ class ApiServerTest {
         "\"cpus\":\"9000\"", "spec.cpus",
         "\"netBytesPerSec\":-1", "spec.netBytesPerSec",
         "\"network\":true,\"netPacketsPerSec\":10000001", "spec.netPacketsPerSec",
-        "\"network\":true,\"netBytesPerSec\":10", "spec.netBytesPerSec"));
+        "\"network\":true,\"netBytesPerSec\":10", "spec.netBytesPerSec",
+        "\"openFiles\":100000", "spec.openFiles"));
   }
 
   /**

@@ -44,7 +44,7 @@ class PlacementLifecycleTest {
         {"version": 1, "rules": [
           {"uids": [%d], "grant": {"kinds": ["process"], "commands": ["/bin/sleep"], "maxSandboxes": 3,
             "maxVcpus": 1, "maxMemoryMiB": 256, "cpus": "1", "maxNetBytesPerSec": 50000,
-            "maxNetPacketsPerSec": 100, "egress": [{"cidr": "198.51.100.0/24", "protocol": "tcp", "ports": "443"}]}},
+            "maxNetPacketsPerSec": 100, "openFiles": 4096, "egress": [{"cidr": "198.51.100.0/24", "protocol": "tcp", "ports": "443"}]}},
           {"uids": [%d], "grant": {"kinds": ["process"], "commands": ["/bin/sleep"], "maxSandboxes": 3,
             "maxVcpus": 1, "maxMemoryMiB": 256, "egress": [{"cidr": "198.51.100.0/24", "protocol": "tcp", "ports": "443"}]}}
         ]}
@@ -76,7 +76,7 @@ class PlacementLifecycleTest {
 
   private static SandboxSpec sleeper(String cpus, boolean network, long bytes, long packets) {
     return new SandboxSpec("process", "", null, List.of("/bin/sleep", "30"), 0, 0,
-        network ? List.of(WEB) : List.of(), null, network, 0, List.of(), 0, 0, 0, cpus, bytes, packets);
+        network ? List.of(WEB) : List.of(), null, network, 0, List.of(), 0, 0, 0, cpus, bytes, packets, 0);
   }
 
   private void assertRefused(int uid, SandboxSpec spec, Code code, String... messageParts) {
@@ -97,6 +97,12 @@ class PlacementLifecycleTest {
     return Long.parseLong(p.driverState().get("pid"));
   }
 
+  /** The program itself: the only child of the jail's exec stage, whose pid the state holds. */
+  private long workloadOf(String id) throws Exception {
+    long stage = pidOf(id);
+    return Long.parseLong(Files.readString(Path.of("/proc/" + stage + "/task/" + stage + "/children")).strip());
+  }
+
   private static void assumeTwoCpus() {
     assumeTrue(HostCpus.usable().containsAll(CpuList.parse("0-1")), "needs CPUs 0 and 1, has " + HostCpus.usable());
   }
@@ -107,8 +113,11 @@ class PlacementLifecycleTest {
     assumeTwoCpus();
     SandboxView v = lc.create(user(ALICE), sleeper(null, false, 0, 0));
     assertThat(v.limits().cpus()).isEqualTo("1");
+    assertThat(v.limits().openFiles()).as("the grant's open-files limit").isEqualTo(4096);
     lc.start(user(ALICE), v.id());
     assertThat(cpusAllowed(pidOf(v.id()))).as("the workload's affinity, from outside").isEqualTo("1");
+    assertThat(Files.readString(Path.of("/proc/" + workloadOf(v.id()) + "/limits")))
+        .containsPattern("Max open files\\s+4096\\s+4096");
     assertThat(lc.get(user(ALICE), v.id()).limits().cpus()).isEqualTo("1");
   }
 
@@ -129,7 +138,10 @@ class PlacementLifecycleTest {
     start(CpuList.NONE, RateLimit.NONE);
     SandboxView v = lc.create(user(BOB), sleeper(null, false, 0, 0));
     assertThat(v.limits().cpus()).isEmpty();
+    assertThat(v.limits().openFiles()).as("no grant limit: the driver's").isZero();
     lc.start(user(BOB), v.id());
+    assertThat(Files.readString(Path.of("/proc/" + workloadOf(v.id()) + "/limits")))
+        .containsPattern("Max open files\\s+1024\\s+1024");
     assertThat(CpuList.parse(cpusAllowed(pidOf(v.id())))).isEqualTo(HostCpus.usable());
   }
 

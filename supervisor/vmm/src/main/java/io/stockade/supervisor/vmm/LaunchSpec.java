@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param cpus the host CPUs the sandbox (the VMM and all its threads) may run on;
  *     {@link CpuList#NONE}: not pinned. A host without a cpuset controller refuses a launch that
  *     sets it
+ * @param openFiles the open-files limit (RLIMIT_NOFILE) of the sandbox's processes; 0 = the
+ *     driver's default
  */
 public record LaunchSpec(
     String sandboxId,
@@ -45,7 +47,17 @@ public record LaunchSpec(
     long pids,
     long ioReadBytesPerSec,
     long ioWriteBytesPerSec,
-    CpuList cpus) {
+    CpuList cpus,
+    long openFiles) {
+
+  /** A launch with the drivers' default open-files limit. */
+  public LaunchSpec(String sandboxId, int vcpus, long memoryMiB, Optional<ResolvedImage> image,
+      List<String> command, Optional<SandboxNetwork> network, Path sandboxDir, Duration readyTimeout,
+      Optional<Path> restoreFrom, List<Path> dataDisks, long pids, long ioReadBytesPerSec,
+      long ioWriteBytesPerSec, CpuList cpus) {
+    this(sandboxId, vcpus, memoryMiB, image, command, network, sandboxDir, readyTimeout, restoreFrom,
+        dataDisks, pids, ioReadBytesPerSec, ioWriteBytesPerSec, cpus, 0);
+  }
 
   /** A launch that is not pinned to CPUs (the shape before cpusets). */
   public LaunchSpec(String sandboxId, int vcpus, long memoryMiB, Optional<ResolvedImage> image,
@@ -80,7 +92,7 @@ public record LaunchSpec(
     Objects.requireNonNull(restoreFrom, "restoreFrom");
     dataDisks = dataDisks == null ? List.of() : List.copyOf(dataDisks);
     Objects.requireNonNull(cpus, "cpus");
-    if (pids < 0 || ioReadBytesPerSec < 0 || ioWriteBytesPerSec < 0) {
+    if (pids < 0 || ioReadBytesPerSec < 0 || ioWriteBytesPerSec < 0 || openFiles < 0) {
       throw new IllegalArgumentException("launch " + sandboxId + ": pids and I/O limits must be >= 0 "
           + "(0 = default): pids " + pids + ", io read " + ioReadBytesPerSec + ", io write " + ioWriteBytesPerSec);
     }
@@ -89,5 +101,10 @@ public record LaunchSpec(
   /** The pids limit to put in the jail: the requested one, or {@code kindDefault} when none was set. */
   public long pidsOr(long kindDefault) {
     return pids > 0 ? pids : kindDefault;
+  }
+
+  /** The open-files limit to put in the jail: the policy's, or {@code driverDefault} when it sets none. */
+  public long openFilesOr(long driverDefault) {
+    return openFiles > 0 ? openFiles : driverDefault;
   }
 }

@@ -65,7 +65,7 @@ public final class ProcessDriver implements VmmDriver {
     }
     Path executable = resolve(spec.command().get(0), spec.sandboxId());
     long memoryBytes = Math.max(16, spec.memoryMiB()) * 1024 * 1024;
-    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, spec.pidsOr(256), 1024, 0)
+    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, spec.pidsOr(256), spec.openFilesOr(1024), 0)
         .withIo(spec.ioReadBytesPerSec(), spec.ioWriteBytesPerSec()).withCpus(spec.cpus());
     List<JailSpec.Mount> mounts = new ArrayList<>(SystemMounts.readOnly());
     if (spec.network().isPresent()) {

@@ -64,7 +64,7 @@ public final class LaunchSteps {
   public static JailSpec vmmJail(LaunchSpec spec, Path binary, List<String> argv, List<JailSpec.Mount> mounts,
       List<String> devices, long overheadMiB, int pids, String seccompProfile, boolean userNamespace) {
     long memoryBytes = (spec.memoryMiB() + overheadMiB) * 1024 * 1024;
-    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, spec.pidsOr(pids), 1024, 0)
+    JailSpec.Limits limits = new JailSpec.Limits(spec.vcpus() * 1000L, memoryBytes, spec.pidsOr(pids), spec.openFilesOr(1024), 0)
         .withIo(spec.ioReadBytesPerSec(), spec.ioWriteBytesPerSec()).withCpus(spec.cpus());
     return new JailSpec(spec.sandboxId(), binary, argv, Map.of(), mounts, devices,
         spec.network().map(n -> n.netnsPath()), limits, seccompProfile, userNamespace, "/");

@@ -60,9 +60,9 @@ final class Admission {
       try {
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         if (!spec.kind().equals(VmmKind.PROCESS.wireName())) {
-          runner.resolveImage(sb);
+          runner.provision.resolveImage(sb);
         }
-        runner.attachNetwork(sb);
+        runner.provision.attachNetwork(sb);
         registry.sandboxes.put(id, sb);
         persister.changed(sb, null);
         return sb;
@@ -103,7 +103,7 @@ final class Admission {
   }
 
   private void undo(Sandbox sb) {
-    runner.detachNetwork(sb);
+    runner.provision.detachNetwork(sb);
     registry.sandboxes.remove(sb.id);
     registry.releaseUid(sb.id);
     try {

@@ -114,7 +114,7 @@ public final class Lifecycle implements AutoCloseable {
     }
     SandboxState from = sb.transition(SandboxState.DESTROYED, "destroyed by uid " + caller.uid(), "destroy");
     runner.cleanupDriver(sb);
-    runner.detachNetwork(sb);
+    runner.provision.detachNetwork(sb);
     images.release(sb.id);
     tailer.finish(sb.id);
     try {

@@ -71,7 +71,7 @@ public final class Reconciler {
       if (!p.state().isLive()) {
         ConsoleArchive.load(sb);
         if (p.network() != null) {
-          runner.detachNetwork(sb); // recreated by the next Start
+          runner.provision.detachNetwork(sb); // recreated by the next Start
           persister.changed(sb, p.state());
         }
         idle.add(p.id());
@@ -95,7 +95,7 @@ public final class Reconciler {
         LOG.info("sandbox {}: reattached to its workload", p.id());
       } else {
         runner.cleanupDriver(sb);
-        runner.detachNetwork(sb);
+        runner.provision.detachNetwork(sb);
         SandboxState end = p.state() == SandboxState.STOPPING ? SandboxState.STOPPED : SandboxState.FAILED;
         String why = "workload was gone when the supervisor restarted";
         ConsoleArchive.load(sb);

@@ -1,10 +1,8 @@
 package io.stockade.supervisor.lifecycle;
 
-import io.stockade.images.DownloadProgress;
 import io.stockade.images.ImageException;
 import io.stockade.images.ImageResolver;
 import io.stockade.images.ResolvedImage;
-import io.stockade.supervisor.net.EgressSpec;
 import io.stockade.supervisor.net.NetworkException;
 import io.stockade.supervisor.net.NetworkManager;
 import io.stockade.supervisor.vmm.LaunchSpec;
@@ -38,13 +36,12 @@ final class Runner {
   private static final int EXIT_TAIL_LINES = 20;
 
   private final Map<VmmKind, VmmDriver> drivers;
-  private final ImageResolver images;
-  private final NetworkManager network;
+  /** What a sandbox needs before its workload starts: network, image, data disks. */
+  final Provisioner provision;
   private final Persister persister;
   private final ConsoleTailer tailer;
   private final StopBudgets budgets;
   private final LifecycleMetrics metrics;
-  private final UidReserver uids;
   private final LifecycleSettings settings;
 
   /** Saves a sandbox and publishes its state change. */
@@ -70,11 +67,9 @@ final class Runner {
       LifecycleMetrics metrics,
       UidReserver uids,
       LifecycleSettings settings) {
-    this.uids = uids;
     this.settings = settings;
     this.drivers = drivers;
-    this.images = images;
-    this.network = network;
+    this.provision = new Provisioner(images, network, uids);
     this.persister = persister;
     this.tailer = tailer;
     this.budgets = budgets;
@@ -89,61 +84,6 @@ final class Runner {
     return d;
   }
 
-  /** Gives the sandbox its network if it asked for one and has none. */
-  void attachNetwork(Sandbox sb) throws NetworkException {
-    SandboxSpec spec = sb.spec();
-    if (spec.network() && sb.network().isEmpty()) {
-      int uid;
-      try {
-        uid = uids.reserve(sb.id);
-      } catch (Exception e) {
-        throw new NetworkException("reserve_uid", "sandbox " + sb.id + ": cannot lease its uid for the TAP owner: " + e.getMessage(), e);
-      }
-      sb.jailUid(uid);
-      EgressSpec egress = new EgressSpec(spec.egress(), spec.dnsNames(), spec.netRate());
-      // A jailed process has no VM behind the TAP: it gets a namespace of its own behind the
-      // sandbox's firewall (docs/network.md, "Process sandboxes").
-      sb.network(spec.kind().equals(VmmKind.PROCESS.wireName())
-          ? network.attachProcess(sb.id, uid, uid, egress)
-          : network.attach(sb.id, uid, uid, egress));
-    }
-  }
-
-  void detachNetwork(Sandbox sb) {
-    if (sb.spec().network() || sb.networkRecord() != null) {
-      network.detach(sb.id);
-    }
-    sb.network(null);
-  }
-
-  ResolvedImage resolveImage(Sandbox sb) throws ImageException {
-    Optional<ResolvedImage> have = sb.image();
-    if (have.isPresent()) {
-      return have.get();
-    }
-    ResolvedImage img = images.resolve(sb.spec().image(), DownloadProgress.NONE);
-    sb.image(img);
-    return img;
-  }
-
-  /**
-   * The sandbox's data disks, created empty at its first start (data-N.qcow2 in its directory,
-   * which Destroy removes) and reused as they are at every later start, so the guest's data
-   * survives Stop and Start.
-   */
-  List<Path> dataDisks(Sandbox sb) throws ImageException {
-    List<Long> sizes = sb.spec().dataDiskMiB();
-    List<Path> out = new java.util.ArrayList<Path>();
-    for (int i = 0; i < sizes.size(); i++) {
-      Path file = sb.dir.resolve("data-" + i + ".qcow2");
-      if (!java.nio.file.Files.exists(file)) {
-        images.createDataDisk(file, sizes.get(i));
-      }
-      out.add(file);
-    }
-    return out;
-  }
-
   /** Launches a sandbox that is in state starting; returns when it runs, or throws LaunchFailed. */
   void launch(Sandbox sb, Optional<Path> restoreFrom) throws LifecycleException {
     Instant t0 = Instant.now();
@@ -152,12 +92,12 @@ final class Runner {
     String step = "network";
     try {
       VmmDriver driver = driver(spec.kind());
-      attachNetwork(sb);
+      provision.attachNetwork(sb);
       step = "image";
       Optional<ResolvedImage> image =
-          spec.kind().equals(VmmKind.PROCESS.wireName()) ? Optional.empty() : Optional.of(resolveImage(sb));
+          spec.kind().equals(VmmKind.PROCESS.wireName()) ? Optional.empty() : Optional.of(provision.resolveImage(sb));
       step = "data disks";
-      List<Path> dataDisks = dataDisks(sb);
+      List<Path> dataDisks = provision.dataDisks(sb);
       step = "launch";
       sb.console.reopen();
       vm =
@@ -201,7 +141,7 @@ final class Runner {
   private LifecycleException failLaunch(
       Sandbox sb, String step, String reason, String consoleTail, Throwable cause, Instant t0) {
     LOG.warn("sandbox {} failed to launch at {}: {}", sb.id, step, reason);
-    detachNetwork(sb);
+    provision.detachNetwork(sb);
     cleanupDriver(sb);
     try {
       sb.recordExit(new ExitInfo(-1, step, reason, consoleTail.lines().toList(), Instant.now().toString()));
@@ -317,7 +257,7 @@ final class Runner {
     }
     ConsoleArchive.save(sb);
     cleanupDriver(sb);
-    detachNetwork(sb);
+    provision.detachNetwork(sb);
     try {
       SandboxState from = sb.transition(target, reason, target.wireName());
       persister.changed(sb, from);

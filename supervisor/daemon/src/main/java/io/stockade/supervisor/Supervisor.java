@@ -170,11 +170,10 @@ public final class Supervisor {
 
   LifecycleSettings settings() throws ConfigException {
     io.stockade.policy.CpuList cpus = io.stockade.policy.CpuList.parse(config.string("defaults.cpus"));
-    io.stockade.policy.CpuList usable = io.stockade.supervisor.lifecycle.HostCpus.usable();
-    if (!usable.isEmpty() && !usable.containsAll(cpus)) {
+    java.util.Optional<String> unavailable = io.stockade.supervisor.lifecycle.HostCpus.unavailable(cpus);
+    if (unavailable.isPresent()) {
       // Every sandbox that names no CPUs would fail at Start: refuse to start instead.
-      throw new ConfigException("defaults.cpus " + cpus + ": CPUs " + cpus.minus(usable)
-          + " are not available to the supervisor (it may use " + usable + "); fix /defaults/cpus");
+      throw new ConfigException("defaults.cpus " + cpus + ": " + unavailable.get() + "; fix /defaults/cpus");
     }
     return new LifecycleSettings(
         config.path("sandboxesDir"),

@@ -4,6 +4,7 @@ import io.stockade.policy.CpuList;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The CPUs this supervisor may run on ({@code Cpus_allowed_list} in /proc/self/status: the CPUs
@@ -16,6 +17,19 @@ public final class HostCpus {
   /** The usable CPUs, or {@link CpuList#NONE} when the kernel does not say (the jail then decides). */
   public static CpuList usable() {
     return fromStatus(Path.of("/proc/self/status"));
+  }
+
+  /**
+   * Why {@code cpus} cannot be given on this host ("CPUs 7 are not available on this host (the
+   * supervisor may use 0-1)"), or empty when they can or the kernel does not say.
+   */
+  public static Optional<String> unavailable(CpuList cpus) {
+    CpuList usable = usable();
+    CpuList missing = cpus.minus(usable);
+    if (usable.isEmpty() || missing.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of("CPUs " + missing + " are not available on this host (the supervisor may use " + usable + ")");
   }
 
   static CpuList fromStatus(Path status) {

@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** Validates create requests and applies the configured defaults. */
@@ -24,16 +23,10 @@ final class Requests {
 
   private final LifecycleSettings settings;
   private final Set<VmmKind> kinds;
-  private final Supplier<CpuList> hostCpus;
 
   Requests(LifecycleSettings settings, Set<VmmKind> kinds) {
-    this(settings, kinds, HostCpus::usable);
-  }
-
-  Requests(LifecycleSettings settings, Set<VmmKind> kinds, Supplier<CpuList> hostCpus) {
     this.settings = settings;
     this.kinds = kinds;
-    this.hostCpus = hostCpus;
   }
 
   SandboxSpec validate(SandboxSpec r) throws LifecycleException {
@@ -122,10 +115,9 @@ final class Requests {
     } catch (IllegalArgumentException e) {
       throw LifecycleException.invalidParameter("spec.cpus", e.getMessage());
     }
-    CpuList usable = hostCpus.get();
-    if (!usable.isEmpty() && !usable.containsAll(cpus)) {
-      throw LifecycleException.invalidParameter("spec.cpus", "CPUs " + cpus.minus(usable)
-          + " are not available on this host (the supervisor may use " + usable + ")");
+    java.util.Optional<String> unavailable = HostCpus.unavailable(cpus);
+    if (unavailable.isPresent()) {
+      throw LifecycleException.invalidParameter("spec.cpus", unavailable.get());
     }
     return cpus;
   }
